@@ -1,0 +1,174 @@
+"""`python run_bot.py [chat|check|match] ...`: the ways to run Routewijzer."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from bot.checks import DEFAULT_MAX_AGE_YEARS, run_checks
+from bot.knowledge.loader import DEFAULT_DIRECTORY, load_knowledge
+from bot.knowledge.yaml_source import KnowledgeError
+from bot.matching.crisis import CrisisDetector
+from bot.matching.matcher import Matcher
+from bot.matching.profile import Profile
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="run_bot.py",
+        description="Routewijzer: finds the right local place for a resident's question.",
+    )
+    parser.add_argument(
+        "--knowledge",
+        type=Path,
+        default=DEFAULT_DIRECTORY,
+        help="knowledge directory (default: %(default)s)",
+    )
+    commands = parser.add_subparsers(dest="command")
+
+    chat = commands.add_parser("chat", help="talk to the bot in this terminal")
+    chat.add_argument("--lang", choices=["nl", "en"], default="nl")
+    chat.add_argument(
+        "--start",
+        default="",
+        metavar="PAYLOAD",
+        help="deep-link payload, e.g. oost, zuid-gezondheid",
+    )
+
+    check = commands.add_parser("check", help="validate the knowledge base and its examples")
+    check.add_argument(
+        "--max-age",
+        type=float,
+        default=DEFAULT_MAX_AGE_YEARS,
+        metavar="YEARS",
+        help="list services whose facts are older than this (default: 2)",
+    )
+
+    match = commands.add_parser("match", help="show which services a question reaches")
+    match.add_argument("question", nargs="?", help="the question (or use --batch -)")
+    match.add_argument("--area", help="the resident's area id, e.g. oost")
+    match.add_argument("--lang", choices=["nl", "en"], default="nl")
+    match.add_argument("--top", type=int, default=3)
+    match.add_argument("--json", action="store_true", help="one JSON object per question")
+    match.add_argument("--batch", metavar="-", help="read one question per line from stdin")
+    return parser
+
+
+def main(
+    argv: list[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
+) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "check":
+        return check_command(args.knowledge, args.max_age, stdout)
+    try:
+        kb = load_knowledge(args.knowledge)
+    except KnowledgeError as error:
+        stdout.write("The knowledge base has errors; fix them and try again:\n")
+        for problem in error.problems:
+            stdout.write(f"  {problem}\n")
+        return 2
+    if args.command == "match":
+        return match_command(kb, args, stdin, stdout)
+    if args.command is None and os.environ.get("TELEGRAM_BOT_TOKEN"):
+        from bot.frontends.telegram_bot import run_telegram
+
+        return run_telegram(kb, args)
+    if args.command is None:
+        stdout.write("No TELEGRAM_BOT_TOKEN set: starting the conversation in this terminal.\n\n")
+    from bot.dialogue.engine import Engine
+    from bot.frontends.terminal import TerminalChat
+
+    lang = getattr(args, "lang", "nl")
+    start = getattr(args, "start", "")
+    return TerminalChat(Engine(kb), stdin, stdout).run(lang=lang, start=start)
+
+
+def check_command(directory: Path, max_age: float, out: TextIO) -> int:
+    report = run_checks(directory, max_age_years=max_age)
+    if report.kb is None:
+        out.write(f"✗ {len(report.problems)} problem(s) in {directory}:\n")
+        for problem in report.problems:
+            out.write(f"  {problem}\n")
+        return 1
+    kb = report.kb
+    out.write(
+        f"✓ Loaded {len(kb.services)} services, {len(kb.areas)} areas, "
+        f"{sum(len(t) for t in kb.synonyms.values())} synonyms, "
+        f"{len(kb.crisis)} crisis rules, texts in {', '.join(kb.texts)}.\n"
+    )
+    if report.stale:
+        out.write(
+            f"\n{len(report.stale)} service(s) with facts older than {max_age:g} years "
+            "(re-check them and update `checked`):\n"
+        )
+        for service in report.stale:
+            out.write(f"  {service.checked:>10}  {service.id}  ({service.file}:{service.line})\n")
+    if report.problems:
+        out.write(
+            f"\n✗ {len(report.problems)} of {report.examples_checked} example questions "
+            "do not reach their service:\n"
+        )
+        for problem in report.problems:
+            out.write(f"  {problem}\n")
+        return 1
+    out.write(f"\n✓ All {report.examples_checked} example questions reach their service.\n")
+    return 0
+
+
+def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
+    if args.batch is None and not args.question:
+        out.write("Give a question, or --batch - to read questions from stdin.\n")
+        return 2
+    if args.area and args.area not in kb.areas:
+        out.write(f"Unknown area '{args.area}'; known: {', '.join(kb.areas)}\n")
+        return 2
+    matcher = Matcher(kb)
+    crisis = CrisisDetector(kb)
+    questions = (line.rstrip("\n") for line in stdin) if args.batch else [args.question]
+    for question in questions:
+        hit = crisis.detect(question, matcher.profiles.audience(question))
+        ranked = matcher.match(question, Profile(area=args.area))[: max(args.top, 0)]
+        if args.json:
+            out.write(
+                json.dumps(
+                    {
+                        "query": question,
+                        "crisis": None
+                        if hit is None
+                        else {
+                            "id": hit.rule_ids[0],
+                            "rules": list(hit.rule_ids),
+                            "services": list(hit.service_ids),
+                            "phrases": list(hit.phrases),
+                        },
+                        "results": [
+                            {
+                                "id": r.service.id,
+                                "name": r.service.name,
+                                "score": r.score,
+                                "serves_area": r.serves_area,
+                                "matched": [
+                                    {"word": h.word, "keyword": h.keyword, "how": h.how}
+                                    for h in r.hits
+                                ],
+                            }
+                            for r in ranked
+                        ],
+                    },
+                    ensure_ascii=False,
+                )
+                + "\n"
+            )
+            continue
+        parts = []
+        if hit:
+            parts.append(f"CRISIS {'+'.join(hit.rule_ids)} -> {', '.join(hit.service_ids)}")
+        for r in ranked:
+            why = ", ".join(f"{h.word}->{h.keyword}" for h in r.hits[:3])
+            parts.append(f"{r.service.id} ({r.score:.1f}: {why})")
+        out.write(f"{question}\t{' | '.join(parts) or 'no match'}\n")
+    return 0

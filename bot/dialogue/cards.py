@@ -1,0 +1,124 @@
+"""The answer card: one service as a resident reads it, in their language.
+
+Says less rather than something wrong: a field the knowledge lacks is left out, and old
+facts carry a warning with their year.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from bot.knowledge.hours import AMSTERDAM, open_state
+from bot.knowledge.model import KnowledgeBase, Service
+from bot.matching.matcher import Hit
+
+OLD_AFTER_DAYS = 2 * 365
+
+
+class Texts:
+    """Looks up what the bot says in one language, filling in {names}."""
+
+    def __init__(self, kb: KnowledgeBase, lang: str):
+        self.table = kb.texts.get(lang) or kb.texts["nl"]
+        self.lang = lang if lang in kb.texts else "nl"
+
+    def __call__(self, key: str, **values: object) -> str:
+        return self.table[key].format(**values) if values else self.table[key]
+
+
+def opening_line(service: Service, now: datetime, say: Texts) -> str | None:
+    """'Nu open, tot 17:00' / 'Nu gesloten. Open morgen vanaf 9:00', or None if unknown."""
+    if not service.opening_hours:
+        return None
+    state = open_state(service.opening_hours, now)
+    if state.always:
+        return say("hours_always")
+    local_now = now.astimezone(AMSTERDAM) if now.tzinfo else now
+    if state.change is None:
+        return None if state.open else say("hours_closed")
+    day = _day_name(state.change.date(), local_now.date(), say)
+    time = f"{state.change.hour}:{state.change.minute:02d}"
+    if state.open:
+        if state.change.date() == local_now.date():
+            return say("hours_open_until", time=time)
+        return say("hours_open_until_day", day=day, time=time)
+    return say("hours_closed_next", day=day, time=time)
+
+
+def _day_name(day: date, today: date, say: Texts) -> str:
+    if day == today:
+        return say("day_today")
+    if day == today + timedelta(days=1):
+        return say("day_tomorrow")
+    return say(f"day_{day.weekday()}")
+
+
+def freshness_line(service: Service, today: date, say: Texts) -> str | None:
+    checked = service.checked_on
+    if checked is None:
+        return say("card_unknown_date")
+    if (today - checked).days > OLD_AFTER_DAYS:
+        return say("card_old_data", year=checked.year)
+    return None
+
+
+def reasons(
+    kb: KnowledgeBase,
+    service: Service,
+    hits: tuple[Hit, ...],
+    area: str | None,
+    theme: str | None,
+    say: Texts,
+) -> str | None:
+    parts = []
+    keywords = []
+    for hit in hits:
+        if hit.keyword not in keywords:
+            keywords.append(hit.keyword)
+    if keywords:
+        parts.append(say("why_words", words=", ".join(f"‘{k}’" for k in keywords[:3])))
+    if theme and theme in kb.themes:
+        parts.append(say("why_theme", theme=kb.themes[theme].label(say.lang)))
+    if area and area in service.areas and kb.areas[area].kind == "district":
+        parts.append(say("why_area_district", area=kb.areas[area].label(say.lang)))
+    elif any(kb.areas.get(a) and kb.areas[a].kind == "city" for a in service.areas):
+        parts.append(say("why_area_city"))
+    elif any(kb.areas.get(a) and kb.areas[a].kind == "country" for a in service.areas):
+        parts.append(say("why_area_country"))
+    return say("card_why", reasons="; ".join(parts)) if parts else None
+
+
+def service_card(
+    kb: KnowledgeBase,
+    service: Service,
+    now: datetime,
+    say: Texts,
+    why: str | None = None,
+    compact: bool = False,
+) -> str:
+    """The card's body (the service name is the title)."""
+    lines = [service.describe(say.lang)]
+    contact = service.contact
+    if contact.phones:
+        lines.append(say("card_phone", phone=" / ".join(contact.phones)))
+    hours = opening_line(service, now, say)
+    if hours:
+        lines.append(hours)
+    if compact:
+        return "\n".join(lines)
+    if contact.address:
+        lines.append(say("card_address", address=contact.address))
+    if contact.website:
+        lines.append(say("card_website", website=contact.website))
+    if contact.email:
+        lines.append(say("card_email", email=contact.email))
+    if service.opening_hours_note and not hours:
+        lines.append(say("card_hours_note", note=service.opening_hours_note))
+    if service.cost:
+        lines.append(say("card_cost", cost=service.cost))
+    if why:
+        lines.append(why)
+    fresh = freshness_line(service, now.date(), say)
+    if fresh:
+        lines.append(fresh)
+    return "\n".join(lines)

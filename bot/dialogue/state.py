@@ -1,0 +1,71 @@
+"""The conversation state: everything the bot remembers about one resident's chat.
+
+It holds no message text: only the language, the profile answers, which questions were
+asked, and the candidate services (ids, scores and the keywords they matched). It turns
+into a plain dict and back, so any front end can persist it as JSON.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from bot.matching.matcher import Candidate, Hit
+from bot.matching.profile import Profile
+
+QUESTIONS = ("area", "audience", "urgency")
+MAX_QUESTIONS = 3
+
+
+@dataclass
+class Conversation:
+    lang: str = "nl"
+    lang_chosen: bool = False
+    step: str = "idle"  # idle | area | area_confirm | audience | urgency | answered
+    area: str | None = None
+    probable_area: str | None = None
+    audience: str | None = None
+    urgent: bool | None = None
+    asked: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    theme: str | None = None
+    shown: list[str] = field(default_factory=list)
+
+    @property
+    def profile(self) -> Profile:
+        return Profile(self.area, self.audience, self.urgent)
+
+    def new_need(self) -> None:
+        """A new question: forget the last need, keep who and where the resident is."""
+        self.step = "idle"
+        self.asked = []
+        self.candidates = []
+        self.theme = None
+        self.shown = []
+        self.urgent = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; matched keywords are kept, the resident's own words are not."""
+        data = asdict(self)
+        for candidate in data["candidates"]:
+            candidate["hits"] = [
+                {"keyword": h["keyword"], "how": h["how"]} for h in candidate["hits"]
+            ]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Conversation:
+        """Rebuild a stored state; anything unreadable becomes a fresh conversation."""
+        try:
+            known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+            known["candidates"] = [
+                Candidate(
+                    c["service_id"],
+                    float(c["score"]),
+                    tuple(Hit("", h["keyword"], h["how"]) for h in c.get("hits", ())),
+                )
+                for c in known.get("candidates", [])
+            ]
+            return cls(**known)
+        except (TypeError, KeyError, ValueError, AttributeError):
+            return cls(lang=data.get("lang", "nl") if isinstance(data, dict) else "nl")

@@ -1,0 +1,402 @@
+"""Read the knowledge directory into a `KnowledgeBase`, or explain precisely why not.
+
+All problems are collected before giving up, so a maintainer sees every mistake at once,
+each with file, line, field and a hint. Nothing here raises anything but KnowledgeError.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from pathlib import Path
+from typing import Any
+
+from rapidfuzz import process
+
+from bot.knowledge import schema
+from bot.knowledge.model import (
+    Area,
+    Audience,
+    Contact,
+    CrisisRule,
+    KnowledgeBase,
+    Service,
+    Theme,
+)
+from bot.knowledge.yaml_source import KnowledgeError, Problem, read_yaml
+
+DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "knowledge"
+_POSTCODE = re.compile(r"^(\d{4})(?:-(\d{4})| ?([A-Z]{2}))?$")
+
+
+class _Reader:
+    """Reads files relative to the knowledge directory and collects their problems."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+        self.problems: list[Problem] = []
+
+    def name(self, path: Path) -> str:
+        try:
+            return str(Path(self.directory.name) / path.relative_to(self.directory))
+        except ValueError:
+            return str(path)
+
+    def read(self, path: Path, spec_name: str) -> dict[str, Any] | None:
+        display = self.name(path)
+        data, problems = read_yaml(path, display)
+        self.problems.extend(problems)
+        if data is None:
+            return None
+        spec = schema.SCHEMAS[spec_name][0]
+        clean, problems = schema.validate(spec, data, display)
+        self.problems.extend(problems)
+        return clean
+
+    def add(self, file: str, line: int | None, field: str, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(file, line, field, message, hint))
+
+
+def _local(value: dict[str, Any] | None) -> dict[str, Any]:
+    """A per-language block without its bookkeeping and empty languages."""
+    if not value:
+        return {}
+    return {k: v for k, v in value.items() if not k.startswith("_") and v}
+
+
+def _local_tuple(value: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
+    return {k: tuple(v) for k, v in _local(value).items()}
+
+
+def _suggest(value: str, known: list[str]) -> str:
+    guess = process.extractOne(value, known, score_cutoff=60)
+    return f"did you mean '{guess[0]}'?" if guess else f"known: {', '.join(sorted(known))}"
+
+
+def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
+    """Load and cross-check every file; raise KnowledgeError listing all problems."""
+    directory = Path(directory)
+    reader = _Reader(directory)
+    if not directory.is_dir():
+        raise KnowledgeError([Problem(str(directory), None, "", "is not a directory")])
+
+    themes = _load_themes(reader, directory / "themes.yaml")
+    audiences = _load_audiences(reader, directory / "audiences.yaml")
+    areas = _load_areas(reader, directory / "areas.yaml")
+    services = _load_services(reader, directory / "services")
+    synonyms = _load_synonyms(reader, directory / "synonyms.yaml")
+    crisis, required = _load_crisis(reader, directory / "crisis.yaml")
+    texts = _load_texts(reader, directory / "texts")
+    about = _load_about(reader, directory / "about.yaml")
+
+    _check_references(reader, services, themes, audiences, areas, crisis, required)
+    if reader.problems:
+        raise KnowledgeError(reader.problems)
+    return KnowledgeBase(
+        services={s.id: s for s, _ in services},
+        areas=areas,
+        themes=themes,
+        audiences=audiences,
+        synonyms=synonyms,
+        crisis=tuple(rule for rule, _ in crisis),
+        texts=texts,
+        about=about,
+        directory=str(directory),
+    )
+
+
+def _load_themes(reader: _Reader, path: Path) -> dict[str, Theme]:
+    data = reader.read(path, "themes")
+    if not data:
+        return {}
+    return {
+        t["id"]: Theme(t["id"], _local(t.get("name")), t.get("emoji") or "")
+        for t in data.get("themes") or []
+        if t and t.get("id") and t.get("name")
+    }
+
+
+def _load_audiences(reader: _Reader, path: Path) -> dict[str, Audience]:
+    data = reader.read(path, "audiences")
+    if not data:
+        return {}
+    return {
+        a["id"]: Audience(
+            a["id"], _local(a.get("name")), _local_tuple(a.get("words")), bool(a.get("ask"))
+        )
+        for a in data.get("audiences") or []
+        if a and a.get("id") and a.get("name")
+    }
+
+
+def _postcodes(reader: _Reader, file: str, line: int, field: str, values: list[str]) -> frozenset:
+    found: set[str] = set()
+    for value in values or []:
+        match = _POSTCODE.match(value.upper())
+        if not match:
+            reader.add(
+                file,
+                line,
+                field,
+                f"'{value}' is not a postcode or range",
+                "write 3524, 3500-3585 or 3582 KT",
+            )
+            continue
+        start, end, letters = match.groups()
+        if end:
+            found.update(str(n) for n in range(int(start), int(end) + 1))
+        elif letters:
+            found.add(f"{start} {letters}")
+        else:
+            found.add(start)
+    return frozenset(found)
+
+
+def _load_areas(reader: _Reader, path: Path) -> dict[str, Area]:
+    data = reader.read(path, "areas")
+    file = reader.name(path)
+    areas: dict[str, Area] = {}
+    for item in (data or {}).get("areas") or []:
+        if not item or not item.get("id") or not item.get("name") or not item.get("kind"):
+            continue
+        line = item["_line"]
+        if item["id"] in areas:
+            reader.add(file, line, "id", f"'{item['id']}' is used twice", "area ids must be unique")
+        areas[item["id"]] = Area(
+            id=item["id"],
+            name=_local(item["name"]),
+            kind=item["kind"],
+            within=item.get("within"),
+            postcodes=_postcodes(reader, file, line, "postcodes", item.get("postcodes")),
+            probable_postcodes=_postcodes(
+                reader, file, line, "probable_postcodes", item.get("probable_postcodes")
+            ),
+            neighbourhoods=tuple(item.get("neighbourhoods") or ()),
+            front_doors=tuple(item.get("front_doors") or ()),
+        )
+    for area in areas.values():
+        if area.within and area.within not in areas:
+            reader.add(
+                file,
+                None,
+                f"{area.id}.within",
+                f"unknown area '{area.within}'",
+                _suggest(area.within, list(areas)),
+            )
+    return areas
+
+
+def _load_services(reader: _Reader, directory: Path) -> list[tuple[Service, str]]:
+    files = sorted(directory.glob("*.yaml")) if directory.is_dir() else []
+    if not files:
+        reader.add(reader.name(directory), None, "", "holds no .yaml files with services")
+    services: list[tuple[Service, str]] = []
+    seen: dict[str, str] = {}
+    for path in files:
+        file = reader.name(path)
+        data = reader.read(path, "services")
+        for item in (data or {}).get("services") or []:
+            if not item or not item.get("id") or not item.get("name"):
+                continue
+            where = f"{file}:{item['_line']}"
+            if item["id"] in seen:
+                reader.add(
+                    file,
+                    item["_line"],
+                    "id",
+                    f"'{item['id']}' is used twice",
+                    f"also at {seen[item['id']]}; ids must be unique",
+                )
+                continue
+            seen[item["id"]] = where
+            services.append((_service(item, file), where))
+    return services
+
+
+def _service(item: dict[str, Any], file: str) -> Service:
+    contact = item.get("contact") or {}
+    return Service(
+        id=item["id"],
+        name=item["name"],
+        description=_local(item.get("description")) or {"nl": ""},
+        themes=tuple(item.get("themes") or ()),
+        areas=tuple(item.get("areas") or ()),
+        audience=tuple(item.get("audience") or ()),
+        keywords=_local_tuple(item.get("keywords")),
+        examples=_local_tuple(item.get("examples")),
+        sources=tuple(item.get("sources") or ()),
+        checked=item.get("checked") or "onbekend",
+        contact=Contact(
+            phones=tuple(contact.get("phone") or ()),
+            email=contact.get("email"),
+            website=contact.get("website"),
+            address=contact.get("address"),
+        ),
+        urgent=bool(item.get("urgent")),
+        opening_hours=item.get("opening_hours"),
+        opening_hours_note=item.get("opening_hours_note"),
+        cost=item.get("cost"),
+        card=item.get("card"),
+        notes=item.get("notes"),
+        file=file,
+        line=item["_line"],
+    )
+
+
+def _load_synonyms(reader: _Reader, path: Path) -> dict[str, dict[str, tuple[str, ...]]]:
+    data = reader.read(path, "synonyms")
+    block = (data or {}).get("synonyms") or {}
+    return {
+        lang: {key.lower(): tuple(words) for key, words in (block.get(lang) or {}).items()}
+        for lang in schema.LANGUAGES
+    }
+
+
+def _load_crisis(reader: _Reader, path: Path) -> tuple[list[tuple[CrisisRule, str]], list]:
+    data = reader.read(path, "crisis") or {}
+    file = reader.name(path)
+    rules = [
+        (
+            CrisisRule(
+                id=r["id"],
+                services=tuple(r.get("services") or ()),
+                phrases=_local_tuple(r.get("phrases")),
+                unless=_local_tuple(r.get("unless")),
+                audience=tuple(r.get("audience") or ()),
+            ),
+            f"{file}:{r['_line']}",
+        )
+        for r in data.get("crisis") or []
+        if r and r.get("id")
+    ]
+    return rules, list(data.get("required_services") or [])
+
+
+_FIELD_NAMES = re.compile(r"\{(\w+)\}")
+
+
+def _load_texts(reader: _Reader, directory: Path) -> dict[str, dict[str, str]]:
+    texts: dict[str, dict[str, str]] = {}
+    for lang in schema.LANGUAGES:
+        path = directory / f"{lang}.yaml"
+        if not path.exists():
+            reader.add(
+                reader.name(path),
+                None,
+                "",
+                "is missing",
+                f"every language ({', '.join(schema.LANGUAGES)}) needs a texts file",
+            )
+            continue
+        data = reader.read(path, "texts")
+        if data:
+            texts[lang] = dict(data.get("texts") or {})
+    if "nl" in texts:
+        reference = texts["nl"]
+        for lang, table in texts.items():
+            file = reader.name(directory / f"{lang}.yaml")
+            for key in sorted(set(reference) - set(table)):
+                reader.add(file, None, f"texts.{key}", "is missing", "every language needs it")
+            for key in sorted(set(table) - set(reference)):
+                reader.add(file, None, f"texts.{key}", "is not in nl.yaml", "remove or add to nl")
+            for key in set(reference) & set(table):
+                wanted = set(_FIELD_NAMES.findall(reference[key]))
+                if set(_FIELD_NAMES.findall(table[key])) != wanted:
+                    reader.add(
+                        file,
+                        None,
+                        f"texts.{key}",
+                        "uses other {placeholders} than nl.yaml",
+                        f"use exactly: {', '.join(sorted(wanted)) or 'none'}",
+                    )
+                try:
+                    list(string.Formatter().parse(table[key]))
+                except ValueError:
+                    reader.add(
+                        file,
+                        None,
+                        f"texts.{key}",
+                        "has an unmatched { or }",
+                        "write {{ or }} for a literal brace",
+                    )
+    return texts
+
+
+def _load_about(reader: _Reader, path: Path) -> dict[str, str]:
+    data = reader.read(path, "about")
+    return _local((data or {}).get("about"))
+
+
+def _check_references(
+    reader: _Reader,
+    services: list[tuple[Service, str]],
+    themes: dict[str, Theme],
+    audiences: dict[str, Audience],
+    areas: dict[str, Area],
+    crisis: list[tuple[CrisisRule, str]],
+    required: list[str],
+) -> None:
+    service_ids = [s.id for s, _ in services]
+    for service, _ in services:
+        for field, values, known in (
+            ("themes", service.themes, list(themes)),
+            ("areas", service.areas, list(areas)),
+            ("audience", service.audience, list(audiences)),
+        ):
+            for value in values:
+                if known and value not in known:
+                    reader.add(
+                        service.file,
+                        service.line,
+                        f"{service.id}.{field}",
+                        f"unknown {field[:-1] if field != 'audience' else field} '{value}'",
+                        _suggest(value, known),
+                    )
+    for area in areas.values():
+        for door in area.front_doors:
+            if door not in service_ids:
+                reader.add(
+                    reader.name(reader.directory / "areas.yaml"),
+                    None,
+                    f"{area.id}.front_doors",
+                    f"unknown service '{door}'",
+                    _suggest(door, service_ids),
+                )
+    for rule, where in crisis:
+        file, _, line = where.rpartition(":")
+        for service_id in rule.services:
+            if service_id not in service_ids:
+                reader.add(
+                    file,
+                    int(line),
+                    f"{rule.id}.services",
+                    f"unknown service '{service_id}'",
+                    _suggest(service_id, service_ids),
+                )
+        for audience in rule.audience:
+            if audience not in audiences:
+                reader.add(
+                    file,
+                    int(line),
+                    f"{rule.id}.audience",
+                    f"unknown audience '{audience}'",
+                    _suggest(audience, list(audiences)),
+                )
+    routed = {sid for rule, _ in crisis for sid in rule.services}
+    for service_id in required:
+        if service_id not in service_ids:
+            reader.add(
+                reader.name(reader.directory / "crisis.yaml"),
+                None,
+                "required_services",
+                f"emergency line '{service_id}' is missing from the services",
+                "the bot must always be able to route emergencies",
+            )
+        elif service_id not in routed:
+            reader.add(
+                reader.name(reader.directory / "crisis.yaml"),
+                None,
+                "required_services",
+                f"no crisis rule routes to '{service_id}'",
+                "add it to the services of a rule",
+            )

@@ -1,0 +1,131 @@
+"""The knowledge base as plain, immutable data: what every other layer reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.knowledge.formats import checked_date
+
+CITY = "utrecht"
+COUNTRY = "nederland"
+
+
+@dataclass(frozen=True)
+class Contact:
+    phones: tuple[str, ...] = ()
+    email: str | None = None
+    website: str | None = None
+    address: str | None = None
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    description: dict[str, str]
+    themes: tuple[str, ...]
+    areas: tuple[str, ...]
+    audience: tuple[str, ...]
+    keywords: dict[str, tuple[str, ...]]
+    examples: dict[str, tuple[str, ...]]
+    sources: tuple[str, ...]
+    checked: str
+    contact: Contact = Contact()
+    urgent: bool = False
+    opening_hours: str | None = None
+    opening_hours_note: str | None = None
+    cost: str | None = None
+    card: int | None = None
+    notes: str | None = None
+    file: str = ""
+    line: int = 0
+
+    def describe(self, lang: str) -> str:
+        return self.description.get(lang) or self.description["nl"]
+
+    @property
+    def checked_on(self) -> date | None:
+        return checked_date(self.checked)
+
+
+@dataclass(frozen=True)
+class Area:
+    id: str
+    name: dict[str, str]
+    kind: str
+    within: str | None = None
+    postcodes: frozenset[str] = frozenset()
+    probable_postcodes: frozenset[str] = frozenset()
+    neighbourhoods: tuple[str, ...] = ()
+    front_doors: tuple[str, ...] = ()
+
+    def label(self, lang: str) -> str:
+        return self.name.get(lang) or self.name["nl"]
+
+
+@dataclass(frozen=True)
+class Theme:
+    id: str
+    name: dict[str, str]
+    emoji: str = ""
+
+    def label(self, lang: str) -> str:
+        name = self.name.get(lang) or self.name["nl"]
+        return f"{self.emoji} {name}".strip()
+
+
+@dataclass(frozen=True)
+class Audience:
+    id: str
+    name: dict[str, str]
+    words: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    ask: bool = False
+
+    def label(self, lang: str) -> str:
+        return self.name.get(lang) or self.name["nl"]
+
+
+@dataclass(frozen=True)
+class CrisisRule:
+    id: str
+    services: tuple[str, ...]
+    phrases: dict[str, tuple[str, ...]]
+    unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    audience: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    services: dict[str, Service]
+    areas: dict[str, Area]
+    themes: dict[str, Theme]
+    audiences: dict[str, Audience]
+    synonyms: dict[str, dict[str, tuple[str, ...]]]
+    crisis: tuple[CrisisRule, ...]
+    texts: dict[str, dict[str, str]]
+    about: dict[str, str]
+    directory: str = ""
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.texts)
+
+    def area_chain(self, area_id: str) -> list[str]:
+        """The area and everything it lies in: zuid -> [zuid, utrecht, nederland]."""
+        chain: list[str] = []
+        current: str | None = area_id
+        while current and current not in chain and current in self.areas:
+            chain.append(current)
+            current = self.areas[current].within
+        return chain
+
+    def serves(self, service: Service, area_id: str | None) -> bool:
+        """Whether a resident of `area_id` can go to `service` (unknown area: every service)."""
+        if area_id is None:
+            return True
+        chain = self.area_chain(area_id)
+        return any(area in chain for area in service.areas)
+
+    def districts(self) -> list[Area]:
+        return [a for a in self.areas.values() if a.kind == "district"]

@@ -1,0 +1,182 @@
+"""Safe YAML reading that remembers where every value came from.
+
+Maintainers edit the knowledge base by hand, so every error must point at a file and a line.
+PyYAML's plain `safe_load` forgets positions; this loader keeps them on the mappings and
+lists it builds, and refuses the things that could hurt a running bot (aliases that expand
+exponentially, huge files, bytes that are not UTF-8, arbitrary Python tags).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+MAX_FILE_BYTES = 2_000_000
+MAX_ALIASES = 50
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in the knowledge base, phrased for the person who can fix it."""
+
+    file: str
+    line: int | None
+    field: str
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        field = f" {self.field}:" if self.field else ""
+        hint = f" ({self.hint})" if self.hint else ""
+        return f"{where}:{field} {self.message}{hint}"
+
+
+class KnowledgeError(Exception):
+    """Raised when the knowledge base cannot be used; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+class LineDict(dict):
+    """A mapping that knows the line of each of its keys (1-based)."""
+
+    line: int = 0
+    key_lines: dict[str, int]
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+class LineList(list):
+    """A list that knows the line of each of its items (1-based)."""
+
+    line: int = 0
+    item_lines: list[int]
+
+    def line_of(self, index: int) -> int:
+        return self.item_lines[index] if index < len(self.item_lines) else self.line
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records positions and caps alias expansion (the 'billion laughs')."""
+
+    def __init__(self, stream: str):
+        super().__init__(stream)
+        self._aliases_seen = 0
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            self._aliases_seen += 1
+            if self._aliases_seen > MAX_ALIASES:
+                event = self.peek_event()
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    "too many YAML aliases (&/*); write the values out",
+                    event.start_mark,
+                )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[no-untyped-def]
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        result = LineDict()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "a key must be plain text", key_node.start_mark
+                )
+            key = str(key)
+            if key in result:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"'{key}' appears twice in the same block; keep one",
+                    key_node.start_mark,
+                )
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node, deep=False):  # type: ignore[no-untyped-def]
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
+    return loader.construct_mapping(node, deep=True)
+
+
+def _construct_line_list(loader: _LineLoader, node: yaml.SequenceNode) -> LineList:
+    return loader.construct_sequence(node, deep=True)
+
+
+def _construct_plain_string(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    # Dates, times and 'no'/'yes' stay as the maintainer typed them; the schema decides.
+    return loader.construct_scalar(node)
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_dict)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_line_list)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_plain_string)
+
+
+def read_yaml(path: Path, display_name: str) -> tuple[Any, list[Problem]]:
+    """Read one YAML file; return its data, or None plus the problems that stopped it."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        return None, [Problem(display_name, None, "", f"cannot be read: {error.strerror}")]
+    if len(raw) > MAX_FILE_BYTES:
+        return None, [
+            Problem(
+                display_name,
+                None,
+                "",
+                f"is {len(raw):,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
+                "split it into smaller files",
+            )
+        ]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        return None, [
+            Problem(
+                display_name,
+                line,
+                "",
+                "is not UTF-8 text",
+                "save the file as UTF-8 in your editor",
+            )
+        ]
+    if not text.strip():
+        return None, [Problem(display_name, None, "", "is empty", "add content or remove the file")]
+    try:
+        return yaml.load(text, Loader=_LineLoader), []
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        what = error.problem or error.context or "is not valid YAML"
+        return None, [
+            Problem(
+                display_name,
+                line,
+                "",
+                f"YAML syntax: {what}",
+                "check indentation, and put text with ':' or '#' in quotes",
+            )
+        ]
+    except yaml.YAMLError as error:
+        return None, [Problem(display_name, None, "", f"YAML: {error}")]

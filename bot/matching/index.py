@@ -1,0 +1,103 @@
+"""The search index: built once per knowledge base, so a question costs only look-ups.
+
+Every word of every service (keywords, name, example questions, description) becomes a
+term: its Dutch and English stems. A term's weight in a service is the weight of the best
+field it appears in; its rarity across services (idf) decides how much a hit is worth, so
+"schulden" counts for more than "zorg". Multi-word keywords ("rood staan") are also kept
+whole as phrase terms. Synonyms are normalised here too, so the query side only looks up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from bot.knowledge.model import KnowledgeBase, Service
+from bot.matching.text import content_words, stem, stem_en, tokens
+
+FIELD_WEIGHTS = {"keywords": 3.0, "name": 2.5, "examples": 1.2, "description": 0.8}
+MAX_PHRASE_WORDS = 4
+MIN_FUZZY_LENGTH = 4
+
+
+def word_terms(word: str) -> frozenset[str]:
+    """The index terms of one folded word: its Dutch and English stems."""
+    return frozenset((stem(word), stem_en(word)))
+
+
+def phrase_term(words: list[str]) -> str:
+    return " ".join(stem(w) for w in words)
+
+
+@dataclass
+class SearchIndex:
+    """Inverted index from terms to services, with everything the matcher looks up."""
+
+    service_count: int
+    postings: dict[str, dict[str, float]] = field(default_factory=dict)
+    idf: dict[str, float] = field(default_factory=dict)
+    display: dict[str, str] = field(default_factory=dict)
+    words: dict[str, frozenset[str]] = field(default_factory=dict)
+    synonyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    longest_synonym: int = 1
+    fuzzy_words: list[str] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, kb: KnowledgeBase) -> SearchIndex:
+        index = cls(service_count=len(kb.services))
+        postings: dict[str, dict[str, float]] = defaultdict(dict)
+        for service in kb.services.values():
+            for field_name, texts in _fields(service):
+                weight = FIELD_WEIGHTS[field_name]
+                for text in texts:
+                    index._add_text(postings, service.id, text, weight, field_name == "keywords")
+        index.postings = dict(postings)
+        n = max(index.service_count, 1)
+        index.idf = {t: math.log(1 + n / len(p)) for t, p in index.postings.items()}
+        index.fuzzy_words = sorted(w for w in index.words if len(w) >= MIN_FUZZY_LENGTH)
+        index._add_synonyms(kb)
+        return index
+
+    def _add_text(self, postings, service_id: str, text: str, weight: float, whole: bool) -> None:
+        words = content_words(text)
+        for word in words:
+            terms = self.words.get(word) or word_terms(word)
+            self.words[word] = terms
+            for term in terms:
+                self.display.setdefault(term, word)
+                if postings[term].get(service_id, 0.0) < weight:
+                    postings[term][service_id] = weight
+        if whole and 2 <= len(words) <= MAX_PHRASE_WORDS:
+            term = phrase_term(words)
+            self.display.setdefault(term, text.strip().lower())
+            postings[term][service_id] = max(postings[term].get(service_id, 0.0), weight * 1.5)
+
+    def _add_synonyms(self, kb: KnowledgeBase) -> None:
+        """Key (folded words joined by a space) -> the canonical word groups it stands for."""
+        merged: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for table in kb.synonyms.values():
+            for key, canonical in table.items():
+                folded = " ".join(tokens(key))
+                if not folded:
+                    continue
+                for value in canonical:
+                    words = tuple(content_words(value))
+                    if words and words not in merged[folded]:
+                        merged[folded].append(words)
+                self.longest_synonym = max(self.longest_synonym, len(folded.split()))
+        self.synonyms = {k: tuple(v) for k, v in merged.items()}
+
+    def known(self, term: str) -> bool:
+        return term in self.postings
+
+
+def _fields(service: Service) -> list[tuple[str, list[str]]]:
+    keywords = [k for words in service.keywords.values() for k in words]
+    examples = [e for items in service.examples.values() for e in items]
+    return [
+        ("keywords", keywords),
+        ("name", [service.name]),
+        ("examples", examples),
+        ("description", list(service.description.values())),
+    ]

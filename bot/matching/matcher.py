@@ -1,0 +1,260 @@
+"""From a resident's words to ranked services, each with the reasons it was chosen.
+
+Two steps, kept apart on purpose:
+- `relevance` reads the message once and scores every service on the words alone;
+- `rank` orders those candidates for a resident's profile (district, for whom, urgency).
+The conversation stores only the candidates (service ids, scores, matched keywords), never
+the message, and re-ranks them as the resident answers questions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from bot.knowledge.model import KnowledgeBase, Service
+from bot.matching.index import MAX_PHRASE_WORDS, MIN_FUZZY_LENGTH, SearchIndex, word_terms
+from bot.matching.profile import Profile, ProfileReader
+from bot.matching.text import STOP_WORDS, stem, tokens
+
+SYNONYM_QUALITY = 0.9
+COMPOUND_QUALITY = 0.7
+FUZZY_QUALITY = 0.8
+PLACE_QUALITY = 0.25
+MAX_CANDIDATES = 20
+MIN_SCORE = 2.0  # below this the words did not really say anything the knowledge knows
+
+DISTRICT_BONUS = 1.3  # a service for the resident's own district beats a city-wide one
+UNKNOWN_DISTRICT = 0.85  # a district-only service is right for only some residents
+AUDIENCE_MATCH = 1.35
+AUDIENCE_MISMATCH = 0.6
+URGENT_WANTED = 1.6
+URGENT_NOT_WANTED = 0.5
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One reason a service matched: the resident's word and the knowledge word it met."""
+
+    word: str
+    keyword: str
+    how: str  # exact, phrase, synonym, compound, fuzzy
+
+
+@dataclass(frozen=True)
+class Candidate:
+    service_id: str
+    score: float
+    hits: tuple[Hit, ...]
+
+
+@dataclass(frozen=True)
+class Ranked:
+    service: Service
+    score: float
+    serves_area: bool
+    hits: tuple[Hit, ...]
+
+
+@dataclass
+class _Unit:
+    """A piece of the message to match: one word, or a phrase of several."""
+
+    label: str
+    positions: frozenset[int]
+    expansions: dict[str, tuple[float, str]]  # term -> (quality, how)
+
+
+class Matcher:
+    def __init__(self, kb: KnowledgeBase, index: SearchIndex | None = None):
+        self.kb = kb
+        self.index = index or SearchIndex.build(kb)
+        self.profiles = ProfileReader(kb)
+        self._fuzzy = lru_cache(maxsize=16384)(self._fuzzy_terms)
+        self._compound = lru_cache(maxsize=16384)(self._compound_terms)
+
+    # ------------------------------------------------------------------ relevance
+
+    def relevance(self, text: str, place_words: frozenset[str] = frozenset()) -> list[Candidate]:
+        """Every service the words point at, best first, before any profile is applied."""
+        words = tokens(text)
+        content = [(i, w) for i, w in enumerate(words) if w not in STOP_WORDS and len(w) > 1]
+        if not content:
+            return []
+        units = self._units(words, content, place_words)
+        scores: dict[str, float] = defaultdict(float)
+        covered: dict[str, set[int]] = defaultdict(set)
+        hits: dict[str, list[Hit]] = defaultdict(list)
+        for unit in units:
+            best: dict[str, tuple[float, Hit]] = {}
+            for term, (quality, how) in unit.expansions.items():
+                posting = self.index.postings.get(term)
+                if not posting:
+                    continue
+                idf = self.index.idf[term]
+                keyword = self.index.display.get(term, term)
+                for service_id, weight in posting.items():
+                    value = idf * weight * quality
+                    if value > best.get(service_id, (0.0, None))[0]:
+                        best[service_id] = (value, Hit(unit.label, keyword, how))
+            for service_id, (value, hit) in best.items():
+                scores[service_id] += value
+                covered[service_id] |= unit.positions
+                hits[service_id].append(hit)
+        need = {i for i, w in content if w not in place_words}
+        results = []
+        for service_id, raw in scores.items():
+            coverage = len(covered[service_id] & need) / len(need) if need else 0.0
+            score = raw * (0.5 + 0.5 * coverage)
+            found = sorted(hits[service_id], key=lambda h: h.how != "phrase")
+            results.append(Candidate(service_id, round(score, 3), tuple(found[:6])))
+        results.sort(key=lambda c: (-c.score, c.service_id))
+        return results[:MAX_CANDIDATES]
+
+    def _units(self, words, content, place_words) -> list[_Unit]:
+        units: list[_Unit] = []
+        for i, word in content:
+            quality = PLACE_QUALITY if word in place_words else 1.0
+            expansions: dict[str, tuple[float, str]] = {}
+            exact = [t for t in word_terms(word) if self.index.known(t)]
+            for term in exact:
+                expansions[term] = (quality, "exact")
+            for group in self.index.synonyms.get(word, ()) + self.index.synonyms.get(
+                stem(word), ()
+            ):
+                self._add_group(expansions, group, quality * SYNONYM_QUALITY, "synonym")
+            if not exact and word not in place_words:
+                for term, q, how in (*self._compound(word), *self._fuzzy(word)):
+                    if term not in expansions:
+                        expansions[term] = (quality * q, how)
+            units.append(_Unit(word, frozenset({i}), expansions))
+        units.extend(self._phrase_units(words, content))
+        return units
+
+    def _phrase_units(self, words, content) -> list[_Unit]:
+        """Multi-word keywords ("rood staan") and multi-word synonyms ("krap bij kas")."""
+        units: list[_Unit] = []
+        stems = [(i, stem(w)) for i, w in content]
+        for size in range(2, MAX_PHRASE_WORDS + 1):
+            for start in range(len(stems) - size + 1):
+                part = stems[start : start + size]
+                term = " ".join(s for _, s in part)
+                if self.index.known(term):
+                    label = " ".join(words[i] for i, _ in part)
+                    units.append(
+                        _Unit(label, frozenset(i for i, _ in part), {term: (1.0, "phrase")})
+                    )
+        for size in range(2, self.index.longest_synonym + 1):
+            for start in range(len(words) - size + 1):
+                gram = " ".join(words[start : start + size])
+                groups = self.index.synonyms.get(gram)
+                if groups:
+                    expansions: dict[str, tuple[float, str]] = {}
+                    for group in groups:
+                        self._add_group(expansions, group, SYNONYM_QUALITY, "synonym")
+                    units.append(_Unit(gram, frozenset(range(start, start + size)), expansions))
+        return units
+
+    def _add_group(self, expansions, group: tuple[str, ...], quality: float, how: str) -> None:
+        if len(group) > 1:
+            term = " ".join(stem(w) for w in group)
+            if self.index.known(term):
+                expansions.setdefault(term, (quality, how))
+        for word in group:
+            for term in word_terms(word):
+                if self.index.known(term) and term not in expansions:
+                    expansions[term] = (quality / (len(group) ** 0.5), how)
+
+    def _fuzzy_terms(self, word: str) -> tuple[tuple[str, float, str], ...]:
+        """Typos: knowledge words close to this one ("shulden" -> "schulden")."""
+        if len(word) < MIN_FUZZY_LENGTH or word.isdigit():
+            return ()
+        cutoff = 88 if len(word) <= 5 else 80
+        found = process.extract(
+            word, self.index.fuzzy_words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
+        )
+        out = []
+        for candidate, similarity, _ in found:
+            for term in self.index.words[candidate]:
+                if self.index.known(term):
+                    out.append((term, FUZZY_QUALITY * similarity / 100, "fuzzy"))
+        return tuple(out)
+
+    def _compound_terms(self, word: str) -> tuple[tuple[str, float, str], ...]:
+        """Dutch compounds: "schuldhulpverlening" -> schuld + hulpverlening."""
+        if len(word) < 7:
+            return ()
+        best: tuple[tuple[str, float, str], ...] = ()
+        for cut in range(len(word) - 3, 2, -1):
+            left, right = word[:cut], word[cut:]
+            left_terms = self._part_terms(left)
+            if not left_terms:
+                continue
+            right_terms = self._part_terms(right) if len(right) >= 3 else []
+            parts = [(t, COMPOUND_QUALITY, "compound") for t in left_terms + right_terms]
+            if right_terms:
+                return tuple(parts)
+            if not best and len(left) >= 5:
+                best = tuple((t, COMPOUND_QUALITY * 0.8, "compound") for t in left_terms)
+        return best
+
+    def _part_terms(self, part: str) -> list[str]:
+        options = [part]
+        for link in ("s", "en", "e"):
+            if part.endswith(link) and len(part) - len(link) >= 3:
+                options.append(part[: -len(link)])
+        for option in options:
+            terms = [t for t in word_terms(option) if self.index.known(t)]
+            if terms:
+                return terms
+        return []
+
+    # ------------------------------------------------------------------ ranking
+
+    def rank(self, candidates: list[Candidate], profile: Profile) -> list[Ranked]:
+        """Order candidates for this resident; a service outside their area never wins."""
+        ranked = []
+        for candidate in candidates:
+            service = self.kb.services.get(candidate.service_id)
+            if service is None:
+                continue  # knowledge reloaded since the candidates were stored
+            score = candidate.score * self._profile_factor(service, profile)
+            serves = self.kb.serves(service, profile.area)
+            ranked.append(Ranked(service, round(score, 3), serves, candidate.hits))
+        ranked.sort(key=lambda r: (not r.serves_area, -r.score, r.service.id))
+        return ranked
+
+    def _profile_factor(self, service: Service, profile: Profile) -> float:
+        factor = 1.0
+        district_only = all(
+            self.kb.areas[a].kind == "district" for a in service.areas if a in self.kb.areas
+        )
+        if profile.area is None:
+            factor *= UNKNOWN_DISTRICT if district_only else 1.0
+        elif profile.area in service.areas and district_only:
+            factor *= DISTRICT_BONUS
+        if profile.audience and profile.audience != "iedereen":
+            if profile.audience in service.audience:
+                factor *= AUDIENCE_MATCH
+            elif "iedereen" not in service.audience:
+                factor *= AUDIENCE_MISMATCH
+        if profile.urgent is True and service.urgent:
+            factor *= URGENT_WANTED
+        elif profile.urgent is False and service.urgent:
+            factor *= URGENT_NOT_WANTED
+        return factor
+
+    def match(self, text: str, profile: Profile | None = None) -> list[Ranked]:
+        """Relevance and ranking in one go, with the place and audience read from the text."""
+        profile = profile or Profile()
+        mention = self.profiles.area(text)
+        if profile.area is None and mention and mention.certain:
+            profile = Profile(mention.area_id, profile.audience, profile.urgent)
+        if profile.audience is None:
+            profile = Profile(profile.area, self.profiles.audience(text), profile.urgent)
+        words = mention.words if mention else frozenset()
+        ranked = self.rank(self.relevance(text, words), profile)
+        return [r for r in ranked if r.score >= MIN_SCORE]

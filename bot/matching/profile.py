@@ -1,0 +1,143 @@
+"""What a message says about the resident: where they live and who the help is for.
+
+Knowing this from the message means the bot need not ask. A place is only taken as certain
+when the knowledge base says so; a postcode that only probably lies in a district comes back
+as uncertain, and the conversation asks instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.knowledge.model import KnowledgeBase
+from bot.matching.text import fold, tokens
+
+_POSTCODE = re.compile(r"\b([1-9]\d{3})\s?([a-z]{2})?\b")
+_POSTCODE_CONTEXT = {"postcode", "woon", "wonen", "woonachtig", "live", "living", "zip"}
+_AGE = re.compile(
+    r"\b(?:ik ben|ben ik|i am|i'm|im)\s+(\d{1,2})\b|\b(\d{1,2})\s*(?:jaar|jr|years?)\b"
+)
+_NOT_POSTCODE_AFTER = {"euro", "eur", "jaar", "km", "meter", "m"}
+
+
+@dataclass(frozen=True)
+class AreaMention:
+    """A place found in a message. `certain` is False for a probable postcode."""
+
+    area_id: str
+    certain: bool
+    words: frozenset[str]  # the folded words that named the place
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the conversation knows about the resident; None means not known (yet)."""
+
+    area: str | None = None
+    audience: str | None = None
+    urgent: bool | None = None
+
+
+class ProfileReader:
+    """Finds districts, postcodes and audiences in free text, using the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase):
+        self.kb = kb
+        self.place_names: dict[str, str] = {}
+        for area in kb.areas.values():
+            for name in (*area.neighbourhoods, *area.name.values(), area.id):
+                folded = " ".join(tokens(name))
+                # A district's own name wins over a city-wide alias of the same words.
+                if folded and folded not in {"utrecht", "buiten utrecht", "elders in utrecht"}:
+                    self.place_names.setdefault(folded, area.id)
+        self.longest_place = max((len(n.split()) for n in self.place_names), default=1)
+        self.audience_words: dict[str, str] = {}
+        for audience in kb.audiences.values():
+            for words in audience.words.values():
+                for word in words:
+                    self.audience_words.setdefault(" ".join(tokens(word)), audience.id)
+        self.longest_audience = max((len(w.split()) for w in self.audience_words), default=1)
+
+    def area(self, text: str, answering: bool = False) -> AreaMention | None:
+        """The district a message names, by postcode or place name.
+
+        `answering` is True when the bot just asked for the district or postcode, so a bare
+        number is a postcode rather than, say, an amount of money.
+        """
+        words = tokens(text)
+        found = self._postcode(text, words, answering)
+        if found:
+            return found
+        for size in range(min(self.longest_place, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                gram = " ".join(words[start : start + size])
+                area_id = self.place_names.get(gram)
+                if area_id is None and len(gram) >= 7:
+                    area_id = self._fuzzy_place(gram)
+                if area_id:
+                    return AreaMention(area_id, True, frozenset(words[start : start + size]))
+        return None
+
+    def _fuzzy_place(self, gram: str) -> str | None:
+        for name, area_id in self.place_names.items():
+            if len(name) >= 7 and fuzz.ratio(gram, name) >= 88:
+                return area_id
+        return None
+
+    def _postcode(self, text: str, words: list[str], answering: bool) -> AreaMention | None:
+        folded = fold(text)
+        for match in _POSTCODE.finditer(folded):
+            digits, letters = match.group(1), match.group(2)
+            after = folded[match.end() :].split()[:1]
+            if letters is None and after and after[0] in _NOT_POSTCODE_AFTER:
+                continue
+            context = answering or letters is not None or bool(_POSTCODE_CONTEXT & set(words))
+            context = context or len(words) <= 2
+            if not context:
+                continue
+            return self._area_for_postcode(digits, letters)
+        return None
+
+    def _area_for_postcode(self, digits: str, letters: str | None) -> AreaMention:
+        full = f"{digits} {letters.upper()}" if letters else None
+        words = frozenset({digits, *([letters] if letters else [])})
+        areas = sorted(self.kb.areas.values(), key=lambda a: a.kind != "district")
+        for area in areas:
+            if full and full in area.postcodes:
+                return AreaMention(area.id, True, words)
+        for area in areas:
+            if digits in area.postcodes:
+                return AreaMention(area.id, True, words)
+        for area in areas:
+            if digits in area.probable_postcodes:
+                return AreaMention(area.id, False, words)
+        country = next((a.id for a in self.kb.areas.values() if a.kind == "country"), None)
+        return AreaMention(country or "nederland", True, words)
+
+    def audience(self, text: str) -> str | None:
+        """Who the help is for, if the message says so; a specific group beats 'iedereen'."""
+        words = tokens(text)
+        found: list[str] = []
+        age = self._age(text)
+        if age is not None:
+            found.append("kinderen" if age < 12 else "jongeren")
+        for size in range(min(self.longest_audience, len(words)), 0, -1):
+            for start in range(len(words) - size + 1):
+                audience = self.audience_words.get(" ".join(words[start : start + size]))
+                if audience and audience not in found:
+                    found.append(audience)
+        specific = [a for a in found if a != "iedereen" and a in self.kb.audiences]
+        if specific:
+            return specific[0]
+        return found[0] if found and found[0] in self.kb.audiences else None
+
+    @staticmethod
+    def _age(text: str) -> int | None:
+        match = _AGE.search(fold(text))
+        if not match:
+            return None
+        age = int(match.group(1) or match.group(2))
+        return age if 4 <= age <= 17 else None

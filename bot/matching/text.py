@@ -1,0 +1,70 @@
+"""Dutch-aware text normalisation shared by the index, the query side and crisis detection.
+
+Both sides of a match must go through the same steps, or "eenzaamheid" in a keyword and
+"eenzaam" in a message would never meet. Residents type on phones: no accents, stretched
+letters ("heeeelp"), mixed Dutch and English, so every step is forgiving.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import snowballstemmer
+
+_DUTCH = snowballstemmer.stemmer("dutch_porter")
+_ENGLISH = snowballstemmer.stemmer("english")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_STRETCHED = re.compile(r"(.)\1{2,}")
+MAX_TOKENS = 200  # a message is cut here: nobody describes a need in more words
+MAX_TOKEN_LENGTH = 40
+
+# Words that carry no need. Negations ("geen", "niet") and "alleen" stay: "geen eten" and
+# "niet meer leven" mean something.
+STOP_WORDS = frozenset(
+    """
+    de het een en of maar dan als dat die dit deze daar hier er ik je jij u we wij ze zij hij
+    mij me mijn m'n jouw uw ons onze hun haar zijn is was ben bent wordt worden werd heb hebt
+    heeft hebben had kan kun kunt kunnen wil wilt willen moet moeten zou zouden mag mogen ga gaat
+    gaan doe doet om te van voor met op in aan bij naar over uit door tot tegen zonder na sinds
+    wat wie waar hoe welke wanneer waarom ook nog al wel heel erg zeer echt even graag alsjeblieft
+    aub pls please iets iemand ergens zo toch eens nu dus want omdat zodat hoi hallo hey hi dag
+    goedemorgen goedemiddag goedenavond dank bedankt thanks ja nee oke ok okay hulp help vraag
+    vragen zoek zoeken zoekt informatie info utrecht
+    the a an and or but if then that this these those there here i you he she it we they my your
+    his her its our their is am are was were be been being have has had do does did can could
+    will would should shall may might must to of for with on in at by from about into over
+    what who where how which when why also too very really just some someone somewhere any
+    anyone so now hello hey thank need looking find get want
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents (é -> e, ë -> e), so typed and written forms compare equal."""
+    text = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in text if not unicodedata.combining(ch))
+
+
+def tokens(text: str) -> list[str]:
+    """Every word of a message, folded, stretched letters squeezed ("heeeelp" -> "heelp")."""
+    words = _NON_WORD.split(_STRETCHED.sub(r"\1\1", fold(text)))
+    return [w[:MAX_TOKEN_LENGTH] for w in words if w][:MAX_TOKENS]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Dutch stem ("schulden" -> "schuld", "eenzaamheid" -> "eenzam")."""
+    return _DUTCH.stemWord(word) if len(word) > 3 else word
+
+
+@lru_cache(maxsize=65536)
+def stem_en(word: str) -> str:
+    """English stem, for the English side of the knowledge ("debts" -> "debt")."""
+    return _ENGLISH.stemWord(word) if len(word) > 3 else word
+
+
+def content_words(text: str) -> list[str]:
+    """The words of a message that can say what the need is."""
+    return [w for w in tokens(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
