@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.checks import DEFAULT_MAX_AGE_YEARS, run_checks
+from bot.knowledge import schema
 from bot.knowledge.loader import DEFAULT_DIRECTORY, load_knowledge
 from bot.knowledge.yaml_source import KnowledgeError
 from bot.matching.crisis import CrisisDetector
@@ -28,6 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_DIRECTORY,
         help="knowledge directory (default: %(default)s)",
     )
+    webhook = parser.add_argument_group("Telegram webhook mode (default: long polling)")
+    webhook.add_argument("--webhook-url", help="public https URL Telegram posts updates to")
+    webhook.add_argument("--webhook-secret", help="secret token Telegram must send "
+                         "(or ROUTEWIJZER_WEBHOOK_SECRET)")
+    webhook.add_argument("--listen", default="0.0.0.0", help="address to listen on")
+    webhook.add_argument("--port", type=int, default=8443)
+    webhook.add_argument("--url-path", default="telegram", help="path part of the webhook URL")
     commands = parser.add_subparsers(dest="command")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
@@ -48,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="list services whose facts are older than this (default: 2)",
     )
 
+    schema_cmd = commands.add_parser("schema", help="write the JSON Schemas for editors")
+    schema_cmd.add_argument("--out", type=Path, default=DEFAULT_DIRECTORY / "schema")
+
     match = commands.add_parser("match", help="show which services a question reaches")
     match.add_argument("question", nargs="?", help="the question (or use --batch -)")
     match.add_argument("--area", help="the resident's area id, e.g. oost")
@@ -64,6 +75,10 @@ def main(
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return check_command(args.knowledge, args.max_age, stdout)
+    if args.command == "schema":
+        for path in write_schemas(args.out):
+            stdout.write(f"wrote {path}\n")
+        return 0
     try:
         kb = load_knowledge(args.knowledge)
     except KnowledgeError as error:
@@ -85,6 +100,17 @@ def main(
     lang = getattr(args, "lang", "nl")
     start = getattr(args, "start", "")
     return TerminalChat(Engine(kb), stdin, stdout).run(lang=lang, start=start)
+
+
+def write_schemas(directory: Path) -> list[Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, (spec, title) in schema.SCHEMAS.items():
+        path = directory / f"{name}.schema.json"
+        path.write_text(json.dumps(schema.json_schema(spec, title), indent=2, ensure_ascii=False)
+                        + "\n", encoding="utf-8")
+        written.append(path)
+    return written
 
 
 def check_command(directory: Path, max_age: float, out: TextIO) -> int:

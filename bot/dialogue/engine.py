@@ -235,7 +235,7 @@ class Engine:
                     state,
                     [Reply(note + "\n\n" + say("ask_describe"), buttons=self._theme_buttons(say))],
                 )
-            return Outcome(state, self._no_match(state))
+            return Outcome(state, self._no_match(state), tag="no_match")
         state.candidates = [
             Candidate(c.service_id, c.score, tuple(Hit("", h.keyword, h.how) for h in c.hits))
             for c in candidates
@@ -297,7 +297,9 @@ class Engine:
                     Button(say("button_no"), f"a:{self._city_id()}"),
                 ),
             )
-            return Outcome(state, [Reply(say("ask_area_confirm", area=area), buttons=buttons)])
+            return Outcome(
+                state, [Reply(say("ask_area_confirm", area=area), buttons=buttons)], tag="question"
+            )
         if question == "area":
             row = [Button(a.label(state.lang), f"a:{a.id}") for a in self.kb.districts()]
             other = [
@@ -305,7 +307,8 @@ class Engine:
                 Button(say("button_outside"), f"a:{self._country_id()}"),
             ]
             text = say("ask_area_again") if again else say("ask_area")
-            return Outcome(state, [Reply(text, buttons=(tuple(row), tuple(other), (skip,)))])
+            buttons = (tuple(row), tuple(other), (skip,))
+            return Outcome(state, [Reply(text, buttons=buttons)], tag="question")
         if question == "audience":
             options = [
                 Button(a.label(state.lang), f"w:{a.id}")
@@ -313,12 +316,14 @@ class Engine:
                 if a.ask
             ]
             rows = tuple(tuple(options[i : i + 2]) for i in range(0, len(options), 2))
-            return Outcome(state, [Reply(say("ask_audience"), buttons=(*rows, (skip,)))])
+            return Outcome(
+                state, [Reply(say("ask_audience"), buttons=(*rows, (skip,)))], tag="question"
+            )
         buttons = (
             (Button(say("button_urgent_now"), "u:1"), Button(say("button_urgent_later"), "u:0")),
             (skip,),
         )
-        return Outcome(state, [Reply(say("ask_urgency"), buttons=buttons)])
+        return Outcome(state, [Reply(say("ask_urgency"), buttons=buttons)], tag="question")
 
     def _city_id(self) -> str:
         return next(a.id for a in self.kb.areas.values() if a.kind == "city")
@@ -357,13 +362,15 @@ class Engine:
         say = Texts(self.kb, state.lang)
         ranked = [r for r in self._ranked(state) if r.serves_area]
         if not ranked:
-            return Outcome(state, self._no_match(state))
+            return Outcome(state, self._no_match(state), tag="no_match")
         if state.theme:
-            return Outcome(state, [self._theme_list(state, ranked)])
+            return Outcome(state, [self._theme_list(state, ranked)], tag="theme")
         best = ranked[0]
         state.step = "answered"
         state.shown = [best.service.id]
-        return Outcome(state, [self._card(state, best.service, best.hits, ranked[1:], say)])
+        return Outcome(
+            state, [self._card(state, best.service, best.hits, ranked[1:], say)], tag="answer"
+        )
 
     def _card(
         self,
@@ -421,7 +428,7 @@ class Engine:
         text = say("crisis_intro") + "\n\n" + self._door_list(services, say)
         text += "\n\n" + say("crisis_more")
         buttons = ((Button(say("button_continue"), "f:other"),),)
-        return Outcome(state, [Reply(text, buttons=buttons)])
+        return Outcome(state, [Reply(text, buttons=buttons)], tag="crisis")
 
     # ------------------------------------------------------------------ themes
 

@@ -59,3 +59,4 @@ class Outcome:
     state: object
     replies: list[Reply] = field(default_factory=list)
     forget: bool = False
+    tag: str = "other"  # answer | question | crisis | no_match | theme | other: anonymous counts

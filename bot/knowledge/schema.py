@@ -432,7 +432,11 @@ def _validate(spec: Field, value: Any, path: str, line: int, out: Validation) ->
         items = []
         for index, item in enumerate(value):
             item_line = value.line_of(index) if isinstance(value, LineList) else line
-            item_path = f"{path}[{index + 1}]" if spec.item.kind == "object" else path
+            item_path = path
+            if spec.item.kind == "object":
+                # Name an entry by its id where it has one: "buurtteam-oost.contact.phone".
+                item_id = item.get("id") if isinstance(item, dict) else None
+                item_path = str(item_id) if isinstance(item_id, str) else f"{path}[{index + 1}]"
             clean = _validate(spec.item, item, item_path, item_line, out)
             if clean is not None:
                 items.append(clean)
@@ -491,7 +495,8 @@ def json_schema(spec: Field, title: str) -> dict[str, Any]:
 def _json(spec: Field) -> dict[str, Any]:
     out: dict[str, Any] = {"description": spec.doc} if spec.doc else {}
     if spec.kind == "text":
-        out["type"] = ["string", "integer"] if spec.check is formats.phone_problem else "string"
+        # YAML reads 112 or 3524 as numbers; the loader accepts them, so the editor must too.
+        out["type"] = "string" if spec.pattern or spec.choices else ["string", "integer"]
         if spec.pattern:
             out["pattern"] = spec.pattern
         if spec.max_length:

@@ -1,0 +1,362 @@
+"""Routewijzer on Telegram: translates updates into engine events and replies into messages.
+
+All conversation logic lives in the engine; this module only knows Telegram: HTML escaping,
+the 4096-character limit, inline keyboards, commands, deep links, groups, persistence of the
+engine's state, admin commands and errors.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+import operator
+import os
+import re
+import time
+from collections import Counter, defaultdict, deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from telegram import (
+    BotCommand,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    MessageEntity,
+    Update,
+)
+from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot.checks import run_checks
+from bot.dialogue.cards import Texts
+from bot.dialogue.engine import Engine
+from bot.dialogue.types import Event, Reply
+from bot.frontends.store import StateStore
+from bot.knowledge.model import KnowledgeBase
+from bot.logging_setup import configure_logging
+
+log = logging.getLogger("routewijzer.telegram")
+
+MAX_MESSAGE = 4096
+MAX_TITLE = 200
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+FLOOD_WINDOW_SECONDS = 10.0
+FLOOD_MAX_MESSAGES = 12
+
+# Telegram command -> engine command. Telegram allows only a-z, 0-9 and _ in command names.
+ENGINE_COMMANDS = {"start": "start", "opnieuw": "restart", "taal": "language", "help": "help",
+                   "privacy": "privacy"}
+MENU = (("start", "command_start"), ("opnieuw", "command_restart"), ("taal", "command_language"),
+        ("help", "command_help"), ("privacy", "command_privacy"))
+UNSUPPORTED = (
+    (filters.VOICE | filters.AUDIO | filters.VIDEO_NOTE, "voice"),
+    (filters.PHOTO | filters.VIDEO, "photo"),
+    (filters.Sticker.ALL, "sticker"),
+    (filters.Document.ALL, "document"),
+    (filters.LOCATION | filters.VENUE, "location"),
+)
+
+
+@dataclass
+class BotServices:
+    """What the handlers share, kept in `application.bot_data['routewijzer']`."""
+
+    engine: Engine
+    store: StateStore
+    knowledge_dir: Path
+    admin_ids: frozenset[int]
+    usage: Counter = field(default_factory=Counter)
+    recent: dict[int, deque] = field(default_factory=lambda: defaultdict(deque))
+
+    def texts(self, lang: str) -> Texts:
+        return Texts(self.engine.kb, lang)
+
+
+def render(reply: Reply) -> list[str]:
+    """The reply as HTML chunks of at most 4096 characters, split between lines."""
+    lines = reply.text.split("\n")
+    chunks: list[str] = []
+    current = ""
+    if reply.title:
+        current = f"<b>{html.escape(reply.title[:MAX_TITLE])}</b>"
+    for line in lines:
+        for piece in _fit(line):
+            candidate = f"{current}\n{piece}" if current else piece
+            if len(candidate) > MAX_MESSAGE:
+                chunks.append(current)
+                current = piece
+            else:
+                current = candidate
+    if current.strip():
+        chunks.append(current)
+    return chunks or ["…"]
+
+
+def _fit(line: str) -> list[str]:
+    """Escape one line; a line too long for one message is cut between characters."""
+    escaped = html.escape(line)
+    if len(escaped) <= MAX_MESSAGE:
+        return [escaped]
+    pieces, current = [], ""
+    for char in line:
+        piece = html.escape(char)
+        if len(current) + len(piece) > MAX_MESSAGE:
+            pieces.append(current)
+            current = ""
+        current += piece
+    return [*pieces, current] if current else pieces
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    if not reply.buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+    )
+
+
+def _services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
+    return context.application.bot_data["routewijzer"]
+
+
+async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]
+                       ) -> None:
+    chat_id = update.effective_chat.id
+    for reply in replies:
+        chunks = render(reply)
+        for index, chunk in enumerate(chunks):
+            markup = keyboard(reply) if index == len(chunks) - 1 else None
+            await context.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML,
+                                           reply_markup=markup, disable_web_page_preview=True)
+
+
+async def run_engine(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event) -> None:
+    """Load this resident's state, let the engine answer, store the new state, reply."""
+    services = _services(context)
+    user = update.effective_user
+    if user is None or update.effective_chat is None:
+        return
+    state = services.store.load(user.id)
+    outcome = services.engine.handle(state, event, lang_hint=user.language_code)
+    if outcome.forget:
+        services.store.delete(user.id)
+    else:
+        services.store.save(user.id, outcome.state)
+    services.usage[f"event:{event.kind}"] += 1
+    services.usage[f"reply:{outcome.tag}"] += 1
+    await send_replies(update, context, outcome.replies)
+
+
+def _lang(services: BotServices, update: Update) -> str:
+    state = services.store.load(update.effective_user.id) if update.effective_user else None
+    if state:
+        return state.lang
+    code = (update.effective_user.language_code or "") if update.effective_user else ""
+    return "nl" if code.startswith("nl") or not code else "en"
+
+
+def _flooding(services: BotServices, user_id: int) -> bool:
+    """True when one resident sends more than the bot can sensibly read in a short time."""
+    now = time.monotonic()
+    recent = services.recent[user_id]
+    while recent and now - recent[0] > FLOOD_WINDOW_SECONDS:
+        recent.popleft()
+    recent.append(now)
+    return len(recent) > FLOOD_MAX_MESSAGES
+
+
+# ---------------------------------------------------------------------- handlers
+
+
+async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/start [payload], /opnieuw, /taal, /help, /privacy: the engine's commands."""
+    name = update.effective_message.text.split()[0][1:].split("@")[0].lower()
+    argument = " ".join(context.args or [])
+    if name == "start":
+        await run_engine(update, context, Event.start(argument))
+    else:
+        await run_engine(update, context, Event.command(ENGINE_COMMANDS[name], argument))
+
+
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Free text: the resident describes a need, or answers a question."""
+    services = _services(context)
+    message = update.effective_message
+    if _flooding(services, update.effective_user.id):
+        if len(services.recent[update.effective_user.id]) == FLOOD_MAX_MESSAGES + 1:
+            say = services.texts(_lang(services, update))
+            await message.reply_text(say("slow_down"))
+        return
+    text = message.text or ""
+    if update.effective_chat.type != ChatType.PRIVATE:
+        text = text.replace(f"@{context.bot.username}", " ")
+    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+    await run_engine(update, context, Event.text(text))
+
+
+async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A tap on an inline button, also one from an old message."""
+    query = update.callback_query
+    await query.answer()
+    await run_engine(update, context, Event.button(query.data or ""))
+
+
+async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Voice, photo, sticker, file or location: say kindly what the bot can read."""
+    kind = next((k for f, k in UNSUPPORTED if f.check_update(update)), "other")
+    await run_engine(update, context, Event.unsupported(kind))
+
+
+async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other command, including admin commands used by someone who is not an admin."""
+    services = _services(context)
+    await update.effective_message.reply_text(services.texts(_lang(services, update))("unknown_command"))
+
+
+async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/link oost-gezondheid: the deep link a neighbourhood team can share."""
+    services = _services(context)
+    say = services.texts(_lang(services, update))
+    payload = (context.args or [""])[0]
+    area, theme = services.engine.parse_payload(payload)
+    if not PAYLOAD.match(payload) or (area is None and theme is None):
+        examples = ", ".join(
+            [*(a.id for a in services.engine.kb.districts()),
+             f"{services.engine.kb.districts()[0].id}-{next(iter(services.engine.kb.themes))}"]
+        )
+        await update.effective_message.reply_text(say("link_invalid", examples=examples))
+        return
+    what = " + ".join(
+        label for label in (
+            services.engine.kb.areas[area].label(say.lang) if area else None,
+            services.engine.kb.themes[theme].label(say.lang) if theme else None,
+        ) if label
+    )
+    link = f"https://t.me/{context.bot.username}?start={payload}"
+    await update.effective_message.reply_text(say("link_made", what=what, link=link))
+
+
+async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins: re-read the knowledge base; keep the old one if the new one has errors."""
+    services = _services(context)
+    if update.effective_user.id not in services.admin_ids:
+        await on_unknown_command(update, context)
+        return
+    say = services.texts(_lang(services, update))
+    report = run_checks(services.knowledge_dir)
+    if report.kb is None or report.problems:
+        problems = "\n".join(str(p) for p in report.problems[:15])
+        if len(report.problems) > 15:
+            problems += f"\n… (+{len(report.problems) - 15})"
+        log.warning("reload refused: %d problem(s)", len(report.problems))
+        await send_replies(update, context, [Reply(say("reload_failed", problems=problems))])
+        return
+    services.engine = Engine(report.kb, clock=services.engine.clock)
+    log.info("knowledge reloaded: %d services", len(report.kb.services))
+    await send_replies(update, context,
+                       [Reply(say("reload_ok", services=len(report.kb.services)))])
+
+
+async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins: anonymous usage counts since the bot started."""
+    services = _services(context)
+    if update.effective_user.id not in services.admin_ids:
+        await on_unknown_command(update, context)
+        return
+    say = services.texts(_lang(services, update))
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(services.usage.items())) or "-"
+    counts += f", conversations stored {services.store.count()}"
+    await send_replies(update, context, [Reply(say("stats", counts=counts))])
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log what failed (no message text, names or token) and tell the resident how to go on."""
+    log.error("handling an update failed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat:
+        services = _services(context)
+        try:
+            say = services.texts(_lang(services, update))
+            await context.bot.send_message(update.effective_chat.id, say("error"))
+        except Exception:  # noqa: BLE001 - the resident may simply be unreachable now
+            log.warning("could not tell the resident about the error")
+
+
+async def register_commands(application: Application) -> None:
+    """The command menu in Dutch (default) and English."""
+    kb = application.bot_data["routewijzer"].engine.kb
+    for lang in kb.texts:
+        say = Texts(kb, lang)
+        commands = [BotCommand(name, say(key)) for name, key in MENU]
+        await application.bot.set_my_commands(commands, language_code=None if lang == "nl" else lang)
+
+
+# ---------------------------------------------------------------------- wiring
+
+
+def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
+                      base_url: str = DEFAULT_BASE_URL, data_dir: Path = Path("data"),
+                      admin_ids: frozenset[int] = frozenset(), engine: Engine | None = None,
+                      rate_limit: bool = True) -> Application:
+    builder = ApplicationBuilder().token(token).base_url(base_url).post_init(register_commands)
+    builder = builder.concurrent_updates(False)  # one update at a time: state stays consistent
+    if rate_limit:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data["routewijzer"] = BotServices(
+        engine=engine or Engine(kb), store=StateStore(data_dir), knowledge_dir=knowledge_dir,
+        admin_ids=admin_ids,
+    )
+    private = filters.ChatType.PRIVATE
+    mentioned = filters.Entity(MessageEntity.MENTION)
+    application.add_handler(CommandHandler(list(ENGINE_COMMANDS), on_command))
+    application.add_handler(CommandHandler("link", on_link))
+    application.add_handler(CommandHandler("reload", on_reload))
+    application.add_handler(CommandHandler("stats", on_stats))
+    application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
+    application.add_handler(MessageHandler(filters.TEXT & (private | mentioned), on_text))
+    application.add_handler(CallbackQueryHandler(on_button))
+    unsupported = functools.reduce(operator.or_, (found for found, _ in UNSUPPORTED))
+    application.add_handler(MessageHandler(private & unsupported, on_unsupported))
+    application.add_error_handler(on_error)
+    return application
+
+
+def admin_ids_from_env() -> frozenset[int]:
+    raw = os.environ.get("ROUTEWIJZER_ADMIN_IDS", "")
+    return frozenset(int(part) for part in re.split(r"[,\s]+", raw) if part.strip().isdigit())
+
+
+def run_telegram(kb: KnowledgeBase, args) -> int:
+    token = os.environ["TELEGRAM_BOT_TOKEN"]
+    configure_logging([token])
+    application = build_application(
+        kb, token,
+        knowledge_dir=Path(args.knowledge),
+        base_url=os.environ.get("TELEGRAM_API_BASE_URL", DEFAULT_BASE_URL),
+        data_dir=Path(os.environ.get("ROUTEWIJZER_DATA_DIR", "data")),
+        admin_ids=admin_ids_from_env(),
+    )
+    application.bot_data["routewijzer"].store.expire()
+    if getattr(args, "webhook_url", None):
+        secret = args.webhook_secret or os.environ.get("ROUTEWIJZER_WEBHOOK_SECRET")
+        if not secret:
+            log.error("webhook mode needs --webhook-secret or ROUTEWIJZER_WEBHOOK_SECRET")
+            return 2
+        application.run_webhook(listen=args.listen, port=args.port, url_path=args.url_path,
+                                webhook_url=args.webhook_url, secret_token=secret,
+                                allowed_updates=Update.ALL_TYPES)
+    else:
+        log.info("starting long polling")
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0

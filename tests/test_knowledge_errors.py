@@ -1,0 +1,160 @@
+"""A maintainer's mistake gives one clear line with file, line and field; never a traceback."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+
+from bot.cli import main
+from bot.knowledge.loader import load_knowledge
+from bot.knowledge.yaml_source import KnowledgeError
+
+# A complete, valid service. Each test below breaks exactly one thing in it.
+GOOD_SERVICE = """\
+services:
+  - id: proef-plek
+    name: Proefplek
+    description:
+      nl: Een plek om te testen.
+    themes: [hulpvragen]
+    areas: [oost]
+    audience: [iedereen]
+    keywords:
+      nl: [proefwoord, testwoord, oefenwoord]
+    examples:
+      nl: [ik zoek de proefplek voor mijn proefwoord]
+    contact:
+      phone: 030-1234567
+      website: https://example.org/proef
+    opening_hours: "Mo-Fr 09:00-17:00; PH off"
+    sources: [https://example.org/bron]
+    checked: "2024-05"
+"""
+
+
+def problems_for(directory) -> list[str]:
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(directory)
+    return [str(p) for p in caught.value.problems]
+
+
+def write_service(directory, text: str) -> None:
+    (directory / "services" / "proef.yaml").write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("030-1234567", "030-12", "proef.yaml:14: proef-plek.contact.phone: '030-12' is not a valid Dutch phone number"),
+        ("https://example.org/proef", "http://example.org/proef", "proef.yaml:15: proef-plek.contact.website: 'http://example.org/proef' must start with https://"),
+        ('"Mo-Fr 09:00-17:00; PH off"', '"maandag tot vrijdag"', "proef.yaml:16: proef-plek.opening_hours: 'maandag tot vrijdag' is not in opening_hours format"),
+        ("themes: [hulpvragen]", "themes: [hulpvragn]", "proef.yaml:2: proef-plek.themes: unknown theme 'hulpvragn' (did you mean 'hulpvragen'?)"),
+        ("areas: [oost]", "areas: [oostt]", "proef.yaml:2: proef-plek.areas: unknown area 'oostt' (did you mean 'oost'?)"),
+        ("audience: [iedereen]", "audience: [bejaarden]", "proef.yaml:2: proef-plek.audience: unknown audience 'bejaarden'"),
+        ("    keywords:", "    keywrods:", "proef.yaml:9: proef-plek.keywrods: unknown field (did you mean 'keywords'?)"),
+        ('checked: "2024-05"', 'checked: "mei 2024"', "proef.yaml:18: proef-plek.checked: 'mei 2024' is not a date"),
+        ("id: proef-plek", "id: Proef Plek", "proef.yaml:2: id: 'Proef Plek' is not allowed here"),
+        ("    name: Proefplek\n", "", "proef.yaml:2: proef-plek.name: is missing"),
+        ("areas: [oost]", "areas: oost", "proef.yaml:7: proef-plek.areas: should be a list"),
+    ],
+    ids=["phone", "http-link", "opening-hours", "theme-typo", "area-typo", "audience", "field-typo",
+         "checked-date", "id-format", "missing-name", "wrong-type"],
+)
+def test_each_service_mistake_names_file_line_and_field(knowledge_copy, old, new, expected):
+    directory = knowledge_copy()
+    assert old in GOOD_SERVICE
+    write_service(directory, GOOD_SERVICE.replace(old, new))
+    found = problems_for(directory)
+    assert any(expected in p for p in found), found
+    assert all(p.startswith("knowledge/") for p in found), found
+
+
+def test_a_valid_new_service_loads(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE)
+    assert "proef-plek" in load_knowledge(directory).services
+
+
+def test_duplicate_id_points_at_both_places(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE + GOOD_SERVICE.split("services:\n", 1)[1])
+    found = problems_for(directory)
+    assert any("proef.yaml:19: id: 'proef-plek' is used twice (also at knowledge/services/proef.yaml:2" in p
+               for p in found), found
+
+
+def test_yaml_syntax_error_gives_the_line(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace("    name: Proefplek", "    name: Proef: plek: x"))
+    found = problems_for(directory)
+    assert any("proef.yaml:3: YAML syntax" in p for p in found), found
+
+
+def test_front_door_pointing_to_missing_service(knowledge_copy):
+    directory = knowledge_copy()
+    areas = directory / "areas.yaml"
+    areas.write_text(areas.read_text().replace("front_doors: [oost-voor-elkaar,",
+                                               "front_doors: [oost-voor-elkar,"))
+    found = problems_for(directory)
+    assert any("areas.yaml: oost.front_doors: unknown service 'oost-voor-elkar' "
+               "(did you mean 'oost-voor-elkaar'?)" in p for p in found), found
+
+
+def test_knowledge_without_an_emergency_line_is_refused(knowledge_copy):
+    directory = knowledge_copy()
+    for path in (directory / "services").glob("*.yaml"):
+        text = path.read_text()
+        if "id: zelfmoordpreventie-113" in text:
+            path.write_text(text.replace("id: zelfmoordpreventie-113", "id: zelfmoordpreventie-weg"))
+    found = problems_for(directory)
+    assert any("emergency line 'zelfmoordpreventie-113' is missing" in p for p in found), found
+
+
+def test_texts_must_exist_in_every_language(knowledge_copy):
+    directory = knowledge_copy()
+    english = directory / "texts" / "en.yaml"
+    english.write_text(english.read_text().replace("  ask_urgency:", "  ask_urgencyy:"))
+    found = problems_for(directory)
+    assert any("en.yaml: texts.ask_urgency: is missing" in p for p in found), found
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"", "proef.yaml: is empty"),
+        ("services:\n  - id: caf\xe9\n".encode("latin-1"), "proef.yaml:2: is not UTF-8 text"),
+        (b"services: !!python/object/apply:os.system ['true']\n", "proef.yaml:1: YAML syntax"),
+        (b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
+            b"%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((98 + i,) * 2 + (97 + i,) * 9)
+            for i in range(20)), "too many YAML aliases"),
+    ],
+    ids=["empty", "not-utf8", "python-tag", "alias-bomb"],
+)
+def test_hostile_or_broken_files_fail_fast_and_clearly(knowledge_copy, content, expected):
+    directory = knowledge_copy()
+    (directory / "services" / "proef.yaml").write_bytes(content)
+    started = time.perf_counter()
+    found = problems_for(directory)
+    assert time.perf_counter() - started < 1.0
+    assert any(expected in p for p in found), found
+
+
+def test_check_command_prints_errors_and_fails(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace("030-1234567", "030-12"))
+    out = io.StringIO()
+    assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
+    assert "knowledge/services/proef.yaml:14: proef-plek.contact.phone: '030-12'" in out.getvalue()
+    assert "Traceback" not in out.getvalue()
+
+
+def test_check_reports_an_example_that_routes_elsewhere(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace(
+        "nl: [ik zoek de proefplek voor mijn proefwoord]", "nl: [ik heb schulden en een deurwaarder]"))
+    out = io.StringIO()
+    assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
+    assert ("proef-plek.examples.nl: 'ik heb schulden en een deurwaarder' routes to"
+            in out.getvalue())

@@ -1,0 +1,95 @@
+"""The commands a newcomer runs, driven as a newcomer would: a real process, stdin and stdout."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT
+
+
+def run(*args: str, stdin: str = "", env_extra: dict | None = None) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env.update(env_extra or {})
+    return subprocess.run(
+        [sys.executable, "run_bot.py", *args], input=stdin, capture_output=True, text=True,
+        cwd=ROOT, env=env, timeout=60,
+    )
+
+
+def test_without_a_token_the_bot_starts_the_terminal_chat():
+    result = run(stdin="")
+    assert result.returncode == 0
+    assert "TELEGRAM_BOT_TOKEN" in result.stdout and "Routewijzer" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("script", "expected"),
+    [
+        ("ik heb schulden\n2\n", "Waarom deze plek"),  # a clarifying question answered by number
+        ("ik heb shulden\n3524\n", "Waarom deze plek"),  # typo, district answered by postcode
+        ("ik woon in Oudwijk en mijn moeder wordt vergeetachtig\n", "Odensehuis"),
+        ("qwxyz blorp\n", "Ik weet niet zeker wat je zoekt"),
+        ("ik wil niet meer leven\n", "113"),
+    ],
+    ids=["button-number", "typo-postcode", "neighbourhood", "no-match", "crisis"],
+)
+def test_scripted_terminal_conversations(script, expected):
+    result = run("chat", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert expected in result.stdout
+    assert "Traceback" not in result.stderr
+
+
+def test_terminal_chat_in_english_with_a_deep_link_preset():
+    result = run("chat", "--lang", "en", "--start", "zuid", stdin="I have debts\n")
+    assert result.returncode == 0
+    assert "South" in result.stdout and "Why this place" in result.stdout
+    assert "Which part of Utrecht" not in result.stdout
+
+
+def test_terminal_commands_and_buttons_numbered():
+    result = run("chat", stdin="/taal en\n/help\n")
+    assert "I'll speak English with you now." in result.stdout
+    assert "[1]" in result.stdout
+
+
+def test_check_passes_on_the_shipped_knowledge():
+    result = run("check")
+    assert result.returncode == 0, result.stdout
+    assert "example questions reach their service" in result.stdout
+
+
+def test_match_json_has_the_documented_shape():
+    result = run("match", "ik heb schulden", "--area", "zuid", "--json", "--top", "2")
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["query"] == "ik heb schulden" and data["crisis"] is None
+    assert 1 <= len(data["results"]) <= 2
+    first = data["results"][0]
+    assert {"id", "name", "score", "matched"} <= set(first)
+    assert first["matched"][0]["keyword"]
+
+
+def test_match_json_reports_a_crisis():
+    data = json.loads(run("match", "mijn man slaat me", "--json").stdout)
+    assert data["crisis"]["id"] == "huiselijk-geweld"
+    assert data["crisis"]["services"][0] == "veilig-thuis-utrecht"
+
+
+def test_match_batch_answers_each_line_in_order():
+    questions = ["ik heb schulden", "voedselbank", "ik ben eenzaam"]
+    result = run("match", "--batch", "-", "--json", stdin="\n".join(questions) + "\n")
+    lines = result.stdout.strip().splitlines()
+    assert [json.loads(line)["query"] for line in lines] == questions
+    plain = run("match", "--batch", "-", stdin="\n".join(questions) + "\n")
+    assert len(plain.stdout.strip().splitlines()) == 3
+
+
+def test_match_with_unknown_area_explains_itself():
+    result = run("match", "schulden", "--area", "mars")
+    assert result.returncode == 2 and "Unknown area 'mars'" in result.stdout
