@@ -42,7 +42,7 @@ def example_problems(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Problem]
         for lang, examples in service.examples.items():
             for example in examples:
                 count += 1
-                hit = crisis.detect(example, matcher.profiles.audience(example))
+                hit = crisis.detect(example)
                 if hit and service.id in hit.service_ids:
                     continue
                 if hit:

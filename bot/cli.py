@@ -1,4 +1,5 @@
-"""`python run_bot.py [chat|check|match] ...`: the ways to run Routewijzer."""
+"""`python run_bot.py [chat|check|match|schema|link|card|export|import] ...`: the ways to run
+Routewijzer."""
 
 from __future__ import annotations
 
@@ -16,6 +17,12 @@ from bot.knowledge.yaml_source import KnowledgeError
 from bot.matching.crisis import CrisisDetector
 from bot.matching.matcher import Matcher
 from bot.matching.profile import Profile
+from bot.sharing.commands import (
+    SHARING_COMMANDS,
+    add_sharing_commands,
+    import_command,
+    sharing_command,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,6 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--top", type=int, default=3)
     match.add_argument("--json", action="store_true", help="one JSON object per question")
     match.add_argument("--batch", metavar="-", help="read one question per line from stdin")
+    add_sharing_commands(commands)  # link, card, export, import: bot/sharing/commands.py
     return parser
 
 
@@ -75,6 +83,8 @@ def main(
     args = build_parser().parse_args(argv)
     if args.command == "check":
         return check_command(args.knowledge, args.max_age, stdout)
+    if args.command == "import":
+        return import_command(args, stdout)
     if args.command == "schema":
         for path in write_schemas(args.out):
             stdout.write(f"wrote {path}\n")
@@ -86,6 +96,8 @@ def main(
         for problem in error.problems:
             stdout.write(f"  {problem}\n")
         return 2
+    if args.command in SHARING_COMMANDS:
+        return sharing_command(kb, args, stdout)
     if args.command == "match":
         return match_command(kb, args, stdin, stdout)
     if args.command is None and os.environ.get("TELEGRAM_BOT_TOKEN"):
@@ -156,7 +168,7 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
     crisis = CrisisDetector(kb)
     questions = (line.rstrip("\n") for line in stdin) if args.batch else [args.question]
     for question in questions:
-        hit = crisis.detect(question, matcher.profiles.audience(question))
+        hit = crisis.detect(question)
         ranked = matcher.match(question, Profile(area=args.area))[: max(args.top, 0)]
         if args.json:
             out.write(

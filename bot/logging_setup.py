@@ -51,3 +51,5 @@ def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
     root.setLevel(level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the token
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # python-telegram-bot logs whole updates (what residents wrote) at DEBUG: never below INFO.
+    logging.getLogger("telegram").setLevel(max(level, logging.INFO))

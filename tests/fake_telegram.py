@@ -9,6 +9,7 @@ methods and a wrong token. Tests inject updates and read what the bot sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import json
 import re
@@ -131,12 +132,12 @@ class FakeBotAPI:
 
     # ------------------------------------------------------------------ server
 
-    async def start(self) -> str:
+    async def start(self, port: int = 0) -> str:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         return f"http://127.0.0.1:{self.port}/bot"
@@ -211,10 +212,8 @@ class FakeBotAPI:
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
         if not self.pending and timeout:
             self._new_update.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._new_update.wait(), timeout=min(timeout, 2.0))
-            except TimeoutError:
-                pass
         batch = [u for u in self.pending if u["update_id"] >= offset][:100]
         self.delivered.extend(u["update_id"] for u in batch)
         return batch

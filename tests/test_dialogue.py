@@ -190,9 +190,16 @@ def test_card_says_whether_the_place_is_open_now(kb, matcher):
     friday_evening = datetime(2026, 11, 27, 20, 0, tzinfo=AMSTERDAM)
     chat = Chat(Engine(kb, matcher, clock=lambda: friday_evening))
     chat.start()
-    chat.send(Event.button("s:wijkbureau-zuid"))
-    assert "Nu gesloten" in chat.text and "maandag" in chat.text
-    assert "⚠️" not in chat.text or "Gegevens uit" in chat.text
+    chat.send(Event.button("s:gemeente-utrecht"))
+    assert "Nu gesloten" in chat.text and "maandag vanaf 9:00" in chat.text
+
+
+def test_hours_seen_years_ago_are_not_presented_as_open_now(kb, matcher):
+    chat = Chat(Engine(kb, matcher, clock=lambda: datetime(2026, 11, 24, 10, 0, tzinfo=AMSTERDAM)))
+    chat.start()
+    chat.send(Event.button("s:buurtteam-oost"))  # opening hours from 2016
+    assert "Nu open" not in chat.text and "Nu gesloten" not in chat.text
+    assert "9.00-13.00" in chat.text and "Gegevens uit 2016" in chat.text
 
 
 def test_privacy_lets_the_resident_delete_their_state(chat):

@@ -55,7 +55,7 @@ def write_service(directory, text: str) -> None:
         ("audience: [iedereen]", "audience: [bejaarden]", "proef.yaml:2: proef-plek.audience: unknown audience 'bejaarden'"),
         ("    keywords:", "    keywrods:", "proef.yaml:9: proef-plek.keywrods: unknown field (did you mean 'keywords'?)"),
         ('checked: "2024-05"', 'checked: "mei 2024"', "proef.yaml:18: proef-plek.checked: 'mei 2024' is not a date"),
-        ("id: proef-plek", "id: Proef Plek", "proef.yaml:2: id: 'Proef Plek' is not allowed here"),
+        ("id: proef-plek", "id: Proef Plek", "proef.yaml:2: services[1].id: 'Proef Plek' is not allowed here"),
         ("    name: Proefplek\n", "", "proef.yaml:2: proef-plek.name: is missing"),
         ("areas: [oost]", "areas: oost", "proef.yaml:7: proef-plek.areas: should be a list"),
     ],

@@ -116,17 +116,38 @@ def test_neighbourhood_and_postcode_resolve_to_district(matcher):
         ("mijn man slaat me", "veilig-thuis-utrecht"),
         ("mijn kind heeft hoge koorts en het is zaterdagavond", "spoedpost-huisartsen-utrecht-stad"),
         ("ik ben 12 en ik durf niet naar huis", "de-kindertelefoon"),
+        ("mijn vader slaat me", "de-kindertelefoon"),
+        ("ik ben 11 en ik word gepest", "de-kindertelefoon"),
+        ("de dokter is dicht en mijn zoon heeft 40 graden", "spoedpost-huisartsen-utrecht-stad"),
+        ("ik ruik gas in de keuken", "alarmnummer-112"),
+        ("er is brand!", "alarmnummer-112"),
+        ("mijn dochter heeft pillen ingeslikt", "alarmnummer-112"),
+        ("ik wou dat ik dood was", "zelfmoordpreventie-113"),
+        ("ik snij mezelf", "zelfmoordpreventie-113"),
+        ("I wish I was dead", "zelfmoordpreventie-113"),
+        ("mijn man slaat de kinderen", "veilig-thuis-utrecht"),
+        ("mijn ex stalkt me", "veilig-thuis-utrecht"),
+        ("mijn broer is psychotisch en hoort stemmen", "spoedpost-huisartsen-utrecht-stad"),
     ],
 )
 def test_emergencies_are_recognised_with_typos_and_in_english(kb, matcher, message, service):
-    hit = CrisisDetector(kb).detect(message, matcher.profiles.audience(message))
+    hit = CrisisDetector(kb).detect(message)
     assert hit is not None and hit.service_ids[0] == service
 
 
 @pytest.mark.parametrize(
     "message",
     ["EHBO cursus", "brandweer open dag", "reanimatie cursus in de buurt", "ik ga dood van verveling",
-     "AED cursus", "ik zoek een film over zelfmoord voor school", "ik ben bang dat ik mijn huur niet kan betalen"],
+     "AED cursus", "ik zoek een film over zelfmoord voor school", "ik ben bang dat ik mijn huur niet kan betalen",
+     # Found in review: ordinary questions that once looked like emergencies.
+     "mijn fiets is gestolen", "ik zoek ambulante begeleiding", "ik speel in een band",
+     "het water staat me aan de lippen", "mijn gegevens zijn misbruikt", "alcohol abuse",
+     "ik wil een eind aan mijn schulden maken", "mijn moeder is niet meer in leven",
+     "regelen voor als ik er niet meer ben", "ik wil sterven van de slaap",
+     "I hurt myself playing football", "emergency money for food", "eerste hulp bij geldzaken",
+     "ik ben gebroken na een lange week", "ik heb vorige week mijn arm gebroken",
+     "ik ben bang dat mijn kind gepest wordt", "mijn kind is bang om alleen thuis te zijn",
+     "there was a burglary in our shed last week", "mijn kat is vermist"],
 )
 def test_harmless_messages_are_not_taken_for_emergencies(kb, matcher, message):
-    assert CrisisDetector(kb).detect(message, matcher.profiles.audience(message)) is None
+    assert CrisisDetector(kb).detect(message) is None

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 import shutil
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from bot.dialogue.engine import Engine
-from bot.frontends.telegram_bot import build_application, register_commands, render
 from bot.dialogue.types import Button, Reply
+from bot.frontends.telegram_bot import build_application, register_commands, render
 from bot.knowledge.loader import DEFAULT_DIRECTORY
+from bot.logging_setup import configure_logging
 from tests.conftest import TUESDAY_MORNING
 from tests.fake_telegram import TOKEN, FakeBotAPI
 
@@ -31,8 +32,7 @@ class Bot:
     async def start(self, base_url: str) -> None:
         self.app = build_application(
             self.kb, TOKEN, knowledge_dir=self.knowledge_dir, base_url=base_url,
-            data_dir=self.data_dir, admin_ids=frozenset({ADMIN}),
-            engine=Engine(self.kb, clock=lambda: TUESDAY_MORNING),
+            data_dir=self.data_dir, admin_ids=frozenset({ADMIN}), clock=lambda: TUESDAY_MORNING,
         )
         await self.app.initialize()
         await register_commands(self.app)
@@ -193,15 +193,18 @@ async def test_admin_reload_with_broken_file_keeps_old_knowledge(bot):
     broken.write_text(broken.read_text().replace("contact:", "contcat:", 1))
     reply = (await bot.say(ADMIN, "/reload"))[-1]
     assert "fouten" in reply.text and "unknown field" in reply.text
-    card = (await bot.say(RESIDENT, "voedselbank"))[-1]
+    card = (await bot.say(RESIDENT, "voedselbank, ik woon in Lunetten"))[-1]
     assert "Voedselbank" in card.text
 
 
 async def test_admin_reload_of_good_knowledge_and_stats(bot):
     reply = (await bot.say(ADMIN, "/reload"))[-1]
     assert "opnieuw geladen" in reply.text
+    await bot.say(RESIDENT, "/start")
+    await bot.say(RESIDENT, "ik heb schulden en woon in Lunetten")
     stats = (await bot.say(ADMIN, "/stats"))[-1]
-    assert "event:" in stats.text
+    assert "event:start 1" in stats.text and "reply:answer 1" in stats.text
+    assert "schulden" not in stats.text and str(RESIDENT) not in stats.text  # anonymous
 
 
 async def test_non_admin_gets_the_unknown_command_reply(bot):
@@ -215,24 +218,41 @@ async def test_link_command_prints_the_deep_link(bot):
     assert "https://t.me/routewijzer_test_bot?start=zuid-gezondheid" in reply.text
     reply = (await bot.say(RESIDENT, "/link mars"))[-1]
     assert "kan ik niet maken" in reply.text
+    # The same validation as `run_bot.py link`: a half-understood payload is refused too.
+    reply = (await bot.say(RESIDENT, "/link oost-mars"))[-1]
+    assert "kan ik niet maken" in reply.text and "oost-gezondheid" in reply.text
 
 
 async def test_privacy_deletes_the_stored_state(bot):
     await bot.say(RESIDENT, "/start zuid")
-    stored = bot.data_dir / "conversations" / f"{RESIDENT}.json"
-    assert stored.exists()
+    database = bot.data_dir / "conversations.sqlite3"
+
+    def stored_chats() -> list[int]:
+        with sqlite3.connect(database) as db:
+            return [row[0] for row in db.execute("SELECT chat_id FROM conversations")]
+
+    assert stored_chats() == [RESIDENT]
     await bot.say(RESIDENT, "/privacy")
     await bot.tap(RESIDENT, "c:forget")
-    assert not stored.exists()
+    assert stored_chats() == []
 
 
-async def test_errors_are_logged_without_text_or_token_and_the_resident_is_told(bot, caplog):
-    bot.api.fail_next("sendChatAction", 400, "Bad Request: chat not found")
-    with caplog.at_level(logging.INFO):
+async def test_errors_are_logged_without_text_or_token_and_the_resident_is_told(bot, capsys):
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging([TOKEN], level=logging.DEBUG)  # the bot's own logging, fully verbose
+    try:
+        bot.api.fail_next("sendChatAction", 400, "Bad Request: chat not found")
         sent = await bot.say(RESIDENT, "mijn geheime naam is Jansen 0612345678")
-    assert "mis" in sent[-1].text
-    logged = "\n".join(r.getMessage() for r in caplog.records)
-    assert "Jansen" not in logged and TOKEN not in logged
+        await bot.settle()
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    assert "mis" in sent[-1].text  # "er ging bij mij iets mis": the resident is told
+    logged = capsys.readouterr().err
+    assert "handling an update failed" in logged  # the failure itself is logged ...
+    assert "Jansen" not in logged and "0612345678" not in logged  # ... without what they wrote
+    assert TOKEN not in logged and TOKEN.split(":")[1] not in logged
 
 
 def test_long_replies_are_split_under_the_limit_and_escaped():

@@ -53,12 +53,28 @@ def _day_name(day: date, today: date, say: Texts) -> str:
     return say(f"day_{day.weekday()}")
 
 
-def freshness_line(service: Service, today: date, say: Texts) -> str | None:
+def is_old(service: Service, today: date) -> bool:
+    """Facts of unknown age, or older than two years, may no longer be true."""
+    checked = service.checked_on
+    return checked is None or (today - checked).days > OLD_AFTER_DAYS
+
+
+def freshness_line(
+    service: Service,
+    today: date,
+    say: Texts,
+    old_key: str = "card_old_data",
+    unknown_key: str = "card_unknown_date",
+) -> str | None:
+    """A warning with the year when facts are old or undated; None when they are recent.
+
+    The printed Meterkastkaart passes its own (shorter) text keys, so chat and paper warn alike.
+    """
     checked = service.checked_on
     if checked is None:
-        return say("card_unknown_date")
-    if (today - checked).days > OLD_AFTER_DAYS:
-        return say("card_old_data", year=checked.year)
+        return say(unknown_key)
+    if is_old(service, today):
+        return say(old_key, year=checked.year)
     return None
 
 
@@ -101,7 +117,9 @@ def service_card(
     contact = service.contact
     if contact.phones:
         lines.append(say("card_phone", phone=" / ".join(contact.phones)))
-    hours = opening_line(service, now, say)
+    # "Nu open" from hours seen years ago could send someone to a closed door: for old
+    # facts the card gives the source's own words and the year instead.
+    hours = None if is_old(service, now.date()) else opening_line(service, now, say)
     if hours:
         lines.append(hours)
     if compact:

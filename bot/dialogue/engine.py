@@ -8,13 +8,13 @@ help?" Emergencies are checked first on every message. No path ends without a wa
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
 from bot.dialogue.cards import Texts, reasons, service_card
-from bot.dialogue.state import MAX_QUESTIONS, QUESTIONS, Conversation
+from bot.dialogue.payload import parse_payload
+from bot.dialogue.state import FORGET_AFTER_DAYS, MAX_QUESTIONS, QUESTIONS, Conversation
 from bot.dialogue.types import Button, Event, Outcome, Reply
 from bot.knowledge.hours import AMSTERDAM
 from bot.knowledge.model import KnowledgeBase, Service
@@ -24,9 +24,9 @@ from bot.matching.profile import Profile
 from bot.matching.text import tokens
 
 MAX_ALTERNATIVES = 2
+STRONG_SHARE = 0.6  # candidates scoring at least this share of the best decide what to ask
 MAX_THEME_SERVICES = 6
 BUTTON_LABEL_LIMIT = 40
-PRIVACY_DAYS = 30
 
 COMMANDS = {
     "start": "start",
@@ -54,8 +54,10 @@ class Engine:
         kb: KnowledgeBase,
         matcher: Matcher | None = None,
         clock: Callable[[], datetime] | None = None,
+        forget_after_days: float = FORGET_AFTER_DAYS,
     ):
         self.kb = kb
+        self.forget_after_days = forget_after_days
         self.matcher = matcher or Matcher(kb)
         self.crisis = CrisisDetector(kb)
         self.clock = clock or (lambda: datetime.now(AMSTERDAM))
@@ -69,7 +71,7 @@ class Engine:
         if state is None:
             state = Conversation(lang=self._language_from_hint(lang_hint))
         else:
-            state = copy.deepcopy(state)  # the caller's state stays as it was
+            state = state.copy()  # the caller's state stays as it was
         say = Texts(self.kb, state.lang)
         if event.kind == "start":
             return self._start(state, event.value)
@@ -93,18 +95,10 @@ class Engine:
 
     # ------------------------------------------------------------------ start & commands
 
-    def parse_payload(self, payload: str) -> tuple[str | None, str | None]:
-        """Deep-link payload 'oost', 'zuid-gezondheid', 'gezondheid' -> (area, theme)."""
-        area = theme = None
-        for part in payload.lower().replace("_", "-").split("-"):
-            if part in self.kb.areas and area is None:
-                area = part
-            elif part in self.kb.themes and theme is None:
-                theme = part
-        return area, theme
-
     def _start(self, state: Conversation, payload: str) -> Outcome:
-        area, theme = self.parse_payload(payload)
+        """A (deep-link) start: 'oost', 'zuid-gezondheid', 'gezondheid' preset area and theme."""
+        preset = parse_payload(self.kb, payload)
+        area, theme = preset.area, preset.theme
         fresh = Conversation(
             lang=state.lang, lang_chosen=state.lang_chosen, area=area or state.area, audience=None
         )
@@ -154,7 +148,8 @@ class Engine:
             )
         if command == "privacy":
             buttons = ((Button(say("button_forget"), "c:forget"),),)
-            return Outcome(state, [Reply(say("privacy", days=PRIVACY_DAYS), buttons=buttons)])
+            days = f"{self.forget_after_days:g}"
+            return Outcome(state, [Reply(say("privacy", days=days), buttons=buttons)])
         return Outcome(state, [Reply(say("unknown_command"))])
 
     def _set_language(self, state: Conversation, lang: str) -> Outcome:
@@ -177,7 +172,7 @@ class Engine:
         if not tokens(text):
             return Outcome(state, [Reply(say("ask_describe"), buttons=self._theme_buttons(say))])
         audience_in_text = self.matcher.profiles.audience(text)
-        hit = self.crisis.detect(text, audience_in_text or state.audience)
+        hit = self.crisis.detect(text)
         if hit:
             return self._crisis(state, hit.service_ids)
         answered = self._answer_to_question(state, text)
@@ -256,13 +251,26 @@ class Engine:
 
     def _would_change(self, state: Conversation, question: str) -> bool:
         profile = state.profile
+        # Only places the words really point at count: a weak match that would win for some
+        # other group is no reason to ask.
+        best = max((c.score for c in state.candidates), default=0.0)
+        strong = [c for c in state.candidates if c.score >= STRONG_SHARE * best]
         if question == "area":
             if profile.area is not None:
                 return False
-            options = [Profile(a, profile.audience, profile.urgent) for a in self.kb.areas]
+            # Residents of the city are who the bot is for; someone from elsewhere says so.
+            options = [
+                Profile(a.id, profile.audience, profile.urgent)
+                for a in self.kb.areas.values()
+                if a.kind in ("district", "city")
+            ]
         elif question == "audience":
-            if profile.audience is not None:
-                return False
+            if profile.audience is not None or all(
+                "iedereen" in self.kb.services[c.service_id].audience
+                for c in strong
+                if c.service_id in self.kb.services
+            ):
+                return False  # every place that fits is open to anyone: "for whom" changes nothing
             options = [
                 Profile(profile.area, a.id, profile.urgent)
                 for a in self.kb.audiences.values()
@@ -275,7 +283,7 @@ class Engine:
             if not any(r.service.urgent for r in top) or all(r.service.urgent for r in top):
                 return False
             options = [Profile(profile.area, profile.audience, u) for u in (True, False)]
-        tops = {self._best_id(state.candidates, option) for option in options}
+        tops = {self._best_id(strong, option) for option in options}
         return len(tops) > 1
 
     def _best_id(self, candidates: list[Candidate], profile: Profile) -> str | None:

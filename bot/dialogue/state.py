@@ -7,7 +7,7 @@ into a plain dict and back, so any front end can persist it as JSON.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.matching.matcher import Candidate, Hit
@@ -15,6 +15,7 @@ from bot.matching.profile import Profile
 
 QUESTIONS = ("area", "audience", "urgency")
 MAX_QUESTIONS = 3
+FORGET_AFTER_DAYS = 30.0  # a conversation idle this long is deleted (said in /privacy)
 
 
 @dataclass
@@ -44,13 +45,25 @@ class Conversation:
         self.shown = []
         self.urgent = None
 
+    def copy(self) -> Conversation:
+        """A copy the engine may change while the caller keeps the original (candidates and
+        their hits are immutable, so sharing them is safe)."""
+        return replace(
+            self, asked=list(self.asked), candidates=list(self.candidates), shown=list(self.shown)
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; matched keywords are kept, the resident's own words are not."""
-        data = asdict(self)
-        for candidate in data["candidates"]:
-            candidate["hits"] = [
-                {"keyword": h["keyword"], "how": h["how"]} for h in candidate["hits"]
-            ]
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        data["asked"], data["shown"] = list(self.asked), list(self.shown)
+        data["candidates"] = [
+            {
+                "service_id": c.service_id,
+                "score": c.score,
+                "hits": [{"keyword": h.keyword, "how": h.how} for h in c.hits],
+            }
+            for c in self.candidates
+        ]
         return data
 
     @classmethod

@@ -1,70 +1,93 @@
-"""Conversation state on disk: one small JSON file per chat, written atomically.
+"""Conversation state on disk: one SQLite row per resident, so a restart loses nothing.
 
-A file is written to a temporary name and moved into place, so a process killed during a
-save leaves the previous state, never half a file. Conversations idle for longer than
-`max_idle` are deleted, so what the bot holds about a resident expires by itself.
+SQLite (standard library) instead of a file per chat: every save is one atomic transaction,
+so a process killed at any moment, even halfway through a save, restarts with the last
+complete state; and it is fast enough to save on every message. WAL mode with
+synchronous=NORMAL commits without waiting for the disk, which guards against a killed
+process but not against power loss; a lost state only means a resident starts over.
+Conversations idle for longer than `max_idle` are deleted, so what the bot holds about a
+resident expires by itself.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
+import sqlite3
 import time
 from pathlib import Path
-from typing import Any
 
 from bot.dialogue.state import Conversation
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    chat_id INTEGER PRIMARY KEY,
+    state TEXT NOT NULL,
+    updated REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated);
+"""
 
 
 class StateStore:
     def __init__(self, directory: Path | str, max_idle_seconds: float = 30 * 24 * 3600):
-        self.directory = Path(directory) / "conversations"
-        self.directory.mkdir(parents=True, exist_ok=True)
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / "conversations.sqlite3"
         self.max_idle = max_idle_seconds
+        self._db = self._open()
 
-    def _path(self, chat_id: int) -> Path:
-        return self.directory / f"{int(chat_id)}.json"  # int(): never a path from user input
+    def _open(self) -> sqlite3.Connection:
+        try:
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(_SCHEMA)
+            db.execute("PRAGMA quick_check").fetchone()
+        except sqlite3.DatabaseError:
+            # Not a database (or damaged beyond repair): keep it aside and start empty, so
+            # residents can go on; their old conversations are lost, nothing else.
+            self.path.replace(self.path.with_suffix(f".damaged-{int(time.time())}"))
+            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.executescript(_SCHEMA)
+        return db
 
     def load(self, chat_id: int) -> Conversation | None:
-        path = self._path(chat_id)
+        row = self._db.execute(
+            "SELECT state, updated FROM conversations WHERE chat_id = ?", (int(chat_id),)
+        ).fetchone()
+        if row is None:
+            return None
+        if time.time() - row[1] > self.max_idle:
+            self.delete(chat_id)
+            return None
         try:
-            if time.time() - path.stat().st_mtime > self.max_idle:
-                path.unlink(missing_ok=True)
-                return None
-            data: Any = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(row[0])
+        except ValueError:
             return None
         return Conversation.from_dict(data) if isinstance(data, dict) else None
 
     def save(self, chat_id: int, state: Conversation) -> None:
-        payload = json.dumps(state.to_dict(), ensure_ascii=False)
-        handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                file.write(payload)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self._path(chat_id))
-        finally:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
+        payload = json.dumps(state.to_dict(), ensure_ascii=False, separators=(",", ":"))
+        self._db.execute(
+            "INSERT INTO conversations (chat_id, state, updated) VALUES (?, ?, ?) "
+            "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
+            "updated = excluded.updated",
+            (int(chat_id), payload, time.time()),
+        )
 
     def delete(self, chat_id: int) -> None:
-        self._path(chat_id).unlink(missing_ok=True)
+        self._db.execute("DELETE FROM conversations WHERE chat_id = ?", (int(chat_id),))
 
     def expire(self) -> int:
-        """Delete conversations idle for too long (and leftovers of interrupted saves)."""
-        removed = 0
-        now = time.time()
-        for path in self.directory.glob("*.json"):
-            try:
-                if now - path.stat().st_mtime > self.max_idle or path.name.startswith(".tmp-"):
-                    path.unlink(missing_ok=True)
-                    removed += 1
-            except OSError:
-                continue
-        return removed
+        """Delete conversations idle for too long; returns how many."""
+        cursor = self._db.execute(
+            "DELETE FROM conversations WHERE updated < ?", (time.time() - self.max_idle,)
+        )
+        return cursor.rowcount
 
     def count(self) -> int:
-        return sum(1 for p in self.directory.glob("*.json") if not p.name.startswith(".tmp-"))
+        return self._db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+
+    def close(self) -> None:
+        self._db.close()

@@ -7,6 +7,7 @@ engine's state, admin commands and errors.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import html
 import logging
@@ -14,8 +15,11 @@ import operator
 import os
 import re
 import time
+import weakref
 from collections import Counter, defaultdict, deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from telegram import (
@@ -40,19 +44,22 @@ from telegram.ext import (
 from bot.checks import run_checks
 from bot.dialogue.cards import Texts
 from bot.dialogue.engine import Engine
+from bot.dialogue.payload import PayloadError
+from bot.dialogue.state import FORGET_AFTER_DAYS
 from bot.dialogue.types import Event, Reply
 from bot.frontends.store import StateStore
 from bot.knowledge.model import KnowledgeBase
 from bot.logging_setup import configure_logging
+from bot.sharing.links import make_link
 
 log = logging.getLogger("routewijzer.telegram")
 
 MAX_MESSAGE = 4096
 MAX_TITLE = 200
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
-PAYLOAD = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 FLOOD_WINDOW_SECONDS = 10.0
 FLOOD_MAX_MESSAGES = 12
+CONCURRENT_UPDATES = 64  # residents are served side by side; one resident's updates in order
 
 # Telegram command -> engine command. Telegram allows only a-z, 0-9 and _ in command names.
 ENGINE_COMMANDS = {"start": "start", "opnieuw": "restart", "taal": "language", "help": "help",
@@ -78,9 +85,20 @@ class BotServices:
     admin_ids: frozenset[int]
     usage: Counter = field(default_factory=Counter)
     recent: dict[int, deque] = field(default_factory=lambda: defaultdict(deque))
+    locks: weakref.WeakValueDictionary = field(default_factory=weakref.WeakValueDictionary)
+    last_expiry: float = field(default_factory=time.monotonic)
 
     def texts(self, lang: str) -> Texts:
         return Texts(self.engine.kb, lang)
+
+    def lock_for(self, user_id: int) -> asyncio.Lock:
+        """One resident's updates are handled one after another, so their state stays whole;
+        the lock disappears by itself once nobody waits on it."""
+        lock = self.locks.get(user_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self.locks[user_id] = lock
+        return lock
 
 
 def render(reply: Reply) -> list[str]:
@@ -122,7 +140,10 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     if not reply.buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in reply.buttons]
+        [
+            [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
+            for row in reply.buttons
+        ]
     )
 
 
@@ -147,15 +168,27 @@ async def run_engine(update: Update, context: ContextTypes.DEFAULT_TYPE, event: 
     user = update.effective_user
     if user is None or update.effective_chat is None:
         return
-    state = services.store.load(user.id)
-    outcome = services.engine.handle(state, event, lang_hint=user.language_code)
-    if outcome.forget:
-        services.store.delete(user.id)
-    else:
-        services.store.save(user.id, outcome.state)
-    services.usage[f"event:{event.kind}"] += 1
-    services.usage[f"reply:{outcome.tag}"] += 1
-    await send_replies(update, context, outcome.replies)
+    _expire_idle_conversations(services)
+    async with services.lock_for(user.id):
+        state = services.store.load(user.id)
+        outcome = services.engine.handle(state, event, lang_hint=user.language_code)
+        if outcome.forget:
+            services.store.delete(user.id)
+        else:
+            services.store.save(user.id, outcome.state)
+        services.usage[f"event:{event.kind}"] += 1
+        services.usage[f"reply:{outcome.tag}"] += 1
+        await send_replies(update, context, outcome.replies)
+
+
+def _expire_idle_conversations(services: BotServices) -> None:
+    """Now and then delete conversations idle for longer than the privacy promise allows."""
+    now = time.monotonic()
+    if now - services.last_expiry >= min(services.store.max_idle / 10, 3600):
+        services.last_expiry = now
+        removed = services.store.expire()
+        if removed:
+            log.info("forgot %d idle conversation(s)", removed)
 
 
 def _lang(services: BotServices, update: Update) -> str:
@@ -169,6 +202,10 @@ def _lang(services: BotServices, update: Update) -> str:
 def _flooding(services: BotServices, user_id: int) -> bool:
     """True when one resident sends more than the bot can sensibly read in a short time."""
     now = time.monotonic()
+    if len(services.recent) > 10_000:  # forget residents who went quiet: memory stays flat
+        for quiet in [u for u, times in services.recent.items()
+                      if not times or now - times[-1] > FLOOD_WINDOW_SECONDS]:
+            del services.recent[quiet]
     recent = services.recent[user_id]
     while recent and now - recent[0] > FLOOD_WINDOW_SECONDS:
         recent.popleft()
@@ -221,30 +258,29 @@ async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any other command, including admin commands used by someone who is not an admin."""
     services = _services(context)
-    await update.effective_message.reply_text(services.texts(_lang(services, update))("unknown_command"))
+    say = services.texts(_lang(services, update))
+    await update.effective_message.reply_text(say("unknown_command"))
 
 
 async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/link oost-gezondheid: the deep link a neighbourhood team can share."""
     services = _services(context)
+    kb = services.engine.kb
     say = services.texts(_lang(services, update))
-    payload = (context.args or [""])[0]
-    area, theme = services.engine.parse_payload(payload)
-    if not PAYLOAD.match(payload) or (area is None and theme is None):
-        examples = ", ".join(
-            [*(a.id for a in services.engine.kb.districts()),
-             f"{services.engine.kb.districts()[0].id}-{next(iter(services.engine.kb.themes))}"]
-        )
+    try:
+        link = make_link(kb, context.bot.username, (context.args or [""])[0])
+    except PayloadError as error:
+        examples = ", ".join(error.suggestions)
         await update.effective_message.reply_text(say("link_invalid", examples=examples))
         return
+    area, theme = link.preset.area, link.preset.theme
     what = " + ".join(
         label for label in (
-            services.engine.kb.areas[area].label(say.lang) if area else None,
-            services.engine.kb.themes[theme].label(say.lang) if theme else None,
+            kb.areas[area].label(say.lang) if area else None,
+            kb.themes[theme].label(say.lang) if theme else None,
         ) if label
     )
-    link = f"https://t.me/{context.bot.username}?start={payload}"
-    await update.effective_message.reply_text(say("link_made", what=what, link=link))
+    await update.effective_message.reply_text(say("link_made", what=what, link=link.url))
 
 
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -262,7 +298,8 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("reload refused: %d problem(s)", len(report.problems))
         await send_replies(update, context, [Reply(say("reload_failed", problems=problems))])
         return
-    services.engine = Engine(report.kb, clock=services.engine.clock)
+    old = services.engine
+    services.engine = Engine(report.kb, clock=old.clock, forget_after_days=old.forget_after_days)
     log.info("knowledge reloaded: %d services", len(report.kb.services))
     await send_replies(update, context,
                        [Reply(say("reload_ok", services=len(report.kb.services)))])
@@ -288,7 +325,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         try:
             say = services.texts(_lang(services, update))
             await context.bot.send_message(update.effective_chat.id, say("error"))
-        except Exception:  # noqa: BLE001 - the resident may simply be unreachable now
+        except Exception:
             log.warning("could not tell the resident about the error")
 
 
@@ -298,7 +335,8 @@ async def register_commands(application: Application) -> None:
     for lang in kb.texts:
         say = Texts(kb, lang)
         commands = [BotCommand(name, say(key)) for name, key in MENU]
-        await application.bot.set_my_commands(commands, language_code=None if lang == "nl" else lang)
+        language = None if lang == "nl" else lang  # Dutch is what everyone else sees
+        await application.bot.set_my_commands(commands, language_code=language)
 
 
 # ---------------------------------------------------------------------- wiring
@@ -306,16 +344,20 @@ async def register_commands(application: Application) -> None:
 
 def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
                       base_url: str = DEFAULT_BASE_URL, data_dir: Path = Path("data"),
-                      admin_ids: frozenset[int] = frozenset(), engine: Engine | None = None,
+                      admin_ids: frozenset[int] = frozenset(),
+                      clock: Callable[[], datetime] | None = None,
+                      forget_after_days: float = FORGET_AFTER_DAYS,
                       rate_limit: bool = True) -> Application:
+    """The bot, wired. `rate_limit=False` only where no real Telegram is behind `base_url`."""
     builder = ApplicationBuilder().token(token).base_url(base_url).post_init(register_commands)
-    builder = builder.concurrent_updates(False)  # one update at a time: state stays consistent
+    builder = builder.concurrent_updates(CONCURRENT_UPDATES)  # per-resident lock in run_engine
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
     application.bot_data["routewijzer"] = BotServices(
-        engine=engine or Engine(kb), store=StateStore(data_dir), knowledge_dir=knowledge_dir,
-        admin_ids=admin_ids,
+        engine=Engine(kb, clock=clock, forget_after_days=forget_after_days),
+        store=StateStore(data_dir, max_idle_seconds=forget_after_days * 24 * 3600),
+        knowledge_dir=knowledge_dir, admin_ids=admin_ids,
     )
     private = filters.ChatType.PRIVATE
     mentioned = filters.Entity(MessageEntity.MENTION)
@@ -346,6 +388,7 @@ def run_telegram(kb: KnowledgeBase, args) -> int:
         base_url=os.environ.get("TELEGRAM_API_BASE_URL", DEFAULT_BASE_URL),
         data_dir=Path(os.environ.get("ROUTEWIJZER_DATA_DIR", "data")),
         admin_ids=admin_ids_from_env(),
+        forget_after_days=float(os.environ.get("ROUTEWIJZER_FORGET_AFTER_DAYS", FORGET_AFTER_DAYS)),
     )
     application.bot_data["routewijzer"].store.expire()
     if getattr(args, "webhook_url", None):

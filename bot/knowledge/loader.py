@@ -70,7 +70,11 @@ def _local_tuple(value: dict[str, Any] | None) -> dict[str, tuple[str, ...]]:
 
 def _suggest(value: str, known: list[str]) -> str:
     guess = process.extractOne(value, known, score_cutoff=60)
-    return f"did you mean '{guess[0]}'?" if guess else f"known: {', '.join(sorted(known))}"
+    if guess:
+        return f"did you mean '{guess[0]}'?"
+    listed = sorted(known)
+    more = f", … (+{len(listed) - 12})" if len(listed) > 12 else ""
+    return f"known: {', '.join(listed[:12])}{more}"
 
 
 def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
@@ -85,7 +89,7 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
     areas = _load_areas(reader, directory / "areas.yaml")
     services = _load_services(reader, directory / "services")
     synonyms = _load_synonyms(reader, directory / "synonyms.yaml")
-    crisis, required = _load_crisis(reader, directory / "crisis.yaml")
+    crisis, required, not_typos = _load_crisis(reader, directory / "crisis.yaml")
     texts = _load_texts(reader, directory / "texts")
     about = _load_about(reader, directory / "about.yaml")
 
@@ -102,6 +106,8 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
         texts=texts,
         about=about,
         directory=str(directory),
+        emergency_services=tuple(required),
+        crisis_not_typos=not_typos,
     )
 
 
@@ -252,7 +258,9 @@ def _load_synonyms(reader: _Reader, path: Path) -> dict[str, dict[str, tuple[str
     }
 
 
-def _load_crisis(reader: _Reader, path: Path) -> tuple[list[tuple[CrisisRule, str]], list]:
+def _load_crisis(
+    reader: _Reader, path: Path
+) -> tuple[list[tuple[CrisisRule, str]], list[str], tuple[str, ...]]:
     data = reader.read(path, "crisis") or {}
     file = reader.name(path)
     rules = [
@@ -269,7 +277,7 @@ def _load_crisis(reader: _Reader, path: Path) -> tuple[list[tuple[CrisisRule, st
         for r in data.get("crisis") or []
         if r and r.get("id")
     ]
-    return rules, list(data.get("required_services") or [])
+    return rules, list(data.get("required_services") or []), tuple(data.get("not_typos") or ())
 
 
 _FIELD_NAMES = re.compile(r"\{(\w+)\}")

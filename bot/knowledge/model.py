@@ -106,6 +106,9 @@ class KnowledgeBase:
     texts: dict[str, dict[str, str]]
     about: dict[str, str]
     directory: str = ""
+    crisis_not_typos: tuple[str, ...] = ()
+    # crisis.yaml's required_services, most important first: the lines that must always exist.
+    emergency_services: tuple[str, ...] = ()
 
     @property
     def languages(self) -> tuple[str, ...]:

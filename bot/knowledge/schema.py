@@ -293,7 +293,10 @@ CRISIS_RULE = Field(
             _LOCAL_TEXTS,
             required_nl=False,
         ),
-        texts("audience", "Only when the resident is one of these audiences (e.g. kinderen)."),
+        texts(
+            "audience",
+            "Only when the writer says they are this young ('ik ben 12'): kinderen, jongeren.",
+        ),
     ),
 )
 
@@ -308,6 +311,11 @@ CRISIS_FILE = Field(
             "Emergency lines that must always exist in the knowledge base.",
             required=True,
             min_items=1,
+        ),
+        texts(
+            "not_typos",
+            "Ordinary words that look like a typo of an emergency word but are not "
+            "(gestolen is not gestoken).",
         ),
     ),
 )
@@ -436,7 +444,8 @@ def _validate(spec: Field, value: Any, path: str, line: int, out: Validation) ->
             if spec.item.kind == "object":
                 # Name an entry by its id where it has one: "buurtteam-oost.contact.phone".
                 item_id = item.get("id") if isinstance(item, dict) else None
-                item_path = str(item_id) if isinstance(item_id, str) else f"{path}[{index + 1}]"
+                named = isinstance(item_id, str) and re.match(SLUG, item_id)
+                item_path = item_id if named else f"{path}[{index + 1}]"
             clean = _validate(spec.item, item, item_path, item_line, out)
             if clean is not None:
                 items.append(clean)

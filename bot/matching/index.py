@@ -18,6 +18,7 @@ from bot.matching.text import content_words, stem, stem_en, tokens
 
 FIELD_WEIGHTS = {"keywords": 3.0, "name": 2.5, "examples": 1.2, "description": 0.8}
 MAX_PHRASE_WORDS = 4
+PHRASE_PART_SHARE = 0.5
 MIN_FUZZY_LENGTH = 4
 
 
@@ -61,6 +62,10 @@ class SearchIndex:
 
     def _add_text(self, postings, service_id: str, text: str, weight: float, whole: bool) -> None:
         words = content_words(text)
+        if whole and len(words) > 1:
+            # "blauwe plekken" is about bruises; "plekken" on its own is not: the words of a
+            # multi-word keyword count for less alone than the whole phrase does.
+            weight *= PHRASE_PART_SHARE
         for word in words:
             terms = self.words.get(word) or word_terms(word)
             self.words[word] = terms
@@ -71,7 +76,8 @@ class SearchIndex:
         if whole and 2 <= len(words) <= MAX_PHRASE_WORDS:
             term = phrase_term(words)
             self.display.setdefault(term, text.strip().lower())
-            postings[term][service_id] = max(postings[term].get(service_id, 0.0), weight * 1.5)
+            phrase_weight = FIELD_WEIGHTS["keywords"] * 1.5
+            postings[term][service_id] = max(postings[term].get(service_id, 0.0), phrase_weight)
 
     def _add_synonyms(self, kb: KnowledgeBase) -> None:
         """Key (folded words joined by a space) -> the canonical word groups it stands for."""

@@ -18,17 +18,19 @@ from rapidfuzz import fuzz, process
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.index import MAX_PHRASE_WORDS, MIN_FUZZY_LENGTH, SearchIndex, word_terms
 from bot.matching.profile import Profile, ProfileReader
-from bot.matching.text import STOP_WORDS, stem, tokens
+from bot.matching.text import STOP_WORDS, WEAK_WORDS, stem, tokens
 
 SYNONYM_QUALITY = 0.9
 COMPOUND_QUALITY = 0.7
 FUZZY_QUALITY = 0.8
 PLACE_QUALITY = 0.25
+AUDIENCE_QUALITY = 0.35  # "kind", "moeder": who the help is for, hardly what it is about
+MIN_COMPOUND_PART = 4
 MAX_CANDIDATES = 20
 MIN_SCORE = 2.0  # below this the words did not really say anything the knowledge knows
 
 DISTRICT_BONUS = 1.3  # a service for the resident's own district beats a city-wide one
-UNKNOWN_DISTRICT = 0.85  # a district-only service is right for only some residents
+UNKNOWN_DISTRICT = 0.7  # a district-only service is right for only some residents
 AUDIENCE_MATCH = 1.35
 AUDIENCE_MISMATCH = 0.6
 URGENT_WANTED = 1.6
@@ -117,7 +119,13 @@ class Matcher:
     def _units(self, words, content, place_words) -> list[_Unit]:
         units: list[_Unit] = []
         for i, word in content:
-            quality = PLACE_QUALITY if word in place_words else 1.0
+            if word in WEAK_WORDS:
+                continue  # only inside phrases
+            quality = 1.0
+            if word in place_words:
+                quality = PLACE_QUALITY
+            elif word in self.profiles.audience_words:
+                quality = AUDIENCE_QUALITY
             expansions: dict[str, tuple[float, str]] = {}
             exact = [t for t in word_terms(word) if self.index.known(t)]
             for term in exact:
@@ -193,7 +201,7 @@ class Matcher:
             left_terms = self._part_terms(left)
             if not left_terms:
                 continue
-            right_terms = self._part_terms(right) if len(right) >= 3 else []
+            right_terms = self._part_terms(right)
             parts = [(t, COMPOUND_QUALITY, "compound") for t in left_terms + right_terms]
             if right_terms:
                 return tuple(parts)
@@ -202,11 +210,15 @@ class Matcher:
         return best
 
     def _part_terms(self, part: str) -> list[str]:
+        """Index terms for one part of a compound; short parts and little words ("over" in
+        "overdag") say nothing on their own."""
         options = [part]
         for link in ("s", "en", "e"):
-            if part.endswith(link) and len(part) - len(link) >= 3:
+            if part.endswith(link) and len(part) - len(link) >= MIN_COMPOUND_PART:
                 options.append(part[: -len(link)])
         for option in options:
+            if len(option) < MIN_COMPOUND_PART or option in STOP_WORDS or option in WEAK_WORDS:
+                continue
             terms = [t for t in word_terms(option) if self.index.known(t)]
             if terms:
                 return terms

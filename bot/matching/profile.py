@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.text import fold, tokens
@@ -20,6 +20,12 @@ _POSTCODE_CONTEXT = {"postcode", "woon", "wonen", "woonachtig", "live", "living"
 _AGE = re.compile(
     r"\b(?:ik ben|ben ik|i am|i'm|im)\s+(\d{1,2})\b|\b(\d{1,2})\s*(?:jaar|jr|years?)\b"
 )
+RESIDENCE_WORDS = frozenset(
+    "in woon woont wonen wonend woonachtig uit live lives living from near bij buurt wijk".split()
+)
+_AREA_ORDER = {"district": 0, "city": 1, "country": 2}
+MIN_FUZZY_PLACE = 7
+FUZZY_PLACE_CUTOFF = 85
 _NOT_POSTCODE_AFTER = {"euro", "eur", "jaar", "km", "meter", "m"}
 
 
@@ -54,6 +60,10 @@ class ProfileReader:
                 if folded and folded not in {"utrecht", "buiten utrecht", "elders in utrecht"}:
                     self.place_names.setdefault(folded, area.id)
         self.longest_place = max((len(n.split()) for n in self.place_names), default=1)
+        self.fuzzy_places = [
+            name for name, area_id in self.place_names.items()
+            if len(name) >= MIN_FUZZY_PLACE and kb.areas[area_id].kind == "district"
+        ]
         self.audience_words: dict[str, str] = {}
         for audience in kb.audiences.values():
             for words in audience.words.values():
@@ -78,14 +88,20 @@ class ProfileReader:
                 if area_id is None and len(gram) >= 7:
                     area_id = self._fuzzy_place(gram)
                 if area_id:
-                    return AreaMention(area_id, True, frozenset(words[start : start + size]))
+                    # "ik woon in Lunetten": the words around a place name are about the place too.
+                    before = [w for w in words[max(0, start - 3) : start] if w in RESIDENCE_WORDS]
+                    return AreaMention(
+                        area_id, True, frozenset([*before, *words[start : start + size]])
+                    )
         return None
 
     def _fuzzy_place(self, gram: str) -> str | None:
-        for name, area_id in self.place_names.items():
-            if len(name) >= 7 and fuzz.ratio(gram, name) >= 88:
-                return area_id
-        return None
+        """A misspelt neighbourhood ("lunneten"). Only district places: "nederlands" is the
+        language, not a typo of the country."""
+        found = process.extractOne(
+            gram, self.fuzzy_places, scorer=fuzz.ratio, score_cutoff=FUZZY_PLACE_CUTOFF
+        )
+        return self.place_names[found[0]] if found else None
 
     def _postcode(self, text: str, words: list[str], answering: bool) -> AreaMention | None:
         folded = fold(text)
@@ -98,20 +114,20 @@ class ProfileReader:
             context = context or len(words) <= 2
             if not context:
                 continue
-            return self._area_for_postcode(digits, letters)
+            context_words = {w for w in words if w in RESIDENCE_WORDS | _POSTCODE_CONTEXT}
+            return self._area_for_postcode(digits, letters, context_words)
         return None
 
-    def _area_for_postcode(self, digits: str, letters: str | None) -> AreaMention:
+    def _area_for_postcode(
+        self, digits: str, letters: str | None, context_words: set[str]
+    ) -> AreaMention:
         full = f"{digits} {letters.upper()}" if letters else None
-        words = frozenset({digits, *([letters] if letters else [])})
-        areas = sorted(self.kb.areas.values(), key=lambda a: a.kind != "district")
-        for area in areas:
-            if full and full in area.postcodes:
+        words = frozenset({digits, *([letters] if letters else []), *context_words})
+        # The smallest area that knows the postcode wins, even when it only probably lies
+        # there: "3581" is probably Oost (ask), though it is certainly in the city.
+        for area in sorted(self.kb.areas.values(), key=lambda a: _AREA_ORDER.get(a.kind, 9)):
+            if (full and full in area.postcodes) or digits in area.postcodes:
                 return AreaMention(area.id, True, words)
-        for area in areas:
-            if digits in area.postcodes:
-                return AreaMention(area.id, True, words)
-        for area in areas:
             if digits in area.probable_postcodes:
                 return AreaMention(area.id, False, words)
         country = next((a.id for a in self.kb.areas.values() if a.kind == "country"), None)
@@ -121,9 +137,9 @@ class ProfileReader:
         """Who the help is for, if the message says so; a specific group beats 'iedereen'."""
         words = tokens(text)
         found: list[str] = []
-        age = self._age(text)
-        if age is not None:
-            found.append("kinderen" if age < 12 else "jongeren")
+        group = writer_group(text)
+        if group is not None:
+            found.append(group)
         for size in range(min(self.longest_audience, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 audience = self.audience_words.get(" ".join(words[start : start + size]))
@@ -134,10 +150,13 @@ class ProfileReader:
             return specific[0]
         return found[0] if found and found[0] in self.kb.audiences else None
 
-    @staticmethod
-    def _age(text: str) -> int | None:
-        match = _AGE.search(fold(text))
-        if not match:
-            return None
-        age = int(match.group(1) or match.group(2))
-        return age if 4 <= age <= 17 else None
+
+def writer_group(text: str) -> str | None:
+    """'kinderen' or 'jongeren' when the writer gives an age under 18 ("ik ben 12")."""
+    match = _AGE.search(fold(text))
+    if not match:
+        return None
+    age = int(match.group(1) or match.group(2))
+    if not 4 <= age <= 17:
+        return None
+    return "kinderen" if age < 12 else "jongeren"

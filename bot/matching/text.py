@@ -41,6 +41,16 @@ STOP_WORDS = frozenset(
 )
 
 
+# Words that change the meaning of a phrase ("geen eten", "niet thuis") but say nothing about a
+# need on their own: they count inside multi-word keywords only.
+WEAK_WORDS = frozenset(
+    """
+    niet geen meer wel weer nooit steeds altijd veel nog alle alles niets krijg krijgen maken
+    not no more never any every all nothing don dont t s m ll ve re got get
+    """.split()
+)
+
+
 def fold(text: str) -> str:
     """Lowercase, strip accents (é -> e, ë -> e), so typed and written forms compare equal."""
     text = unicodedata.normalize("NFKD", text.casefold())
