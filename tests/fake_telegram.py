@@ -26,6 +26,8 @@ BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Routewijzer",
             "can_read_all_group_messages": False, "supports_inline_queries": False}
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
                 "span", "tg-spoiler", "blockquote", "tg-emoji"}
+DROP = -1  # fail_next status: close the connection without an answer
+GARBAGE = -2  # fail_next status: answer 200 with a body that is not JSON
 _ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
@@ -124,6 +126,7 @@ class FakeBotAPI:
         self.rejected: list[tuple[str, str]] = []
         self.failures: dict[str, list[tuple[int, dict]]] = {}
         self.commands: dict[str, list] = {}
+        self.webhook: dict | None = None
         self._update_id = 1000
         self._message_id = 1
         self._new_update = asyncio.Event()
@@ -160,6 +163,12 @@ class FakeBotAPI:
         queued = self.failures.get(method.lower())
         if queued:
             status, body = queued.pop(0)
+            if status == DROP:  # the connection dies mid-request, as on a flaky network
+                request.transport.close()
+                raise ConnectionResetError("dropped by the fake")
+            if status == GARBAGE:
+                return web.Response(text="<html>502 Bad Gateway</html>", status=200,
+                                    content_type="application/json")
             return web.json_response(body, status=status)
         handler = getattr(self, f"api_{method.lower()}", None)
         if handler is None:
@@ -179,8 +188,9 @@ class FakeBotAPI:
             body["parameters"] = error.parameters
         return web.json_response(body, status=error.code)
 
-    def fail_next(self, method: str, status: int, description: str, retry_after: int | None = None
+    def fail_next(self, method: str, status: int, description: str = "", retry_after: int | None = None
                   ) -> None:
+        """Answer the next call of `method` with this error (or DROP / GARBAGE)."""
         body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
@@ -192,6 +202,14 @@ class FakeBotAPI:
         return BOT_USER
 
     async def api_deletewebhook(self, params):
+        self.webhook = None
+        return True
+
+    async def api_setwebhook(self, params):
+        url = str(params.get("url", ""))
+        if not url.startswith("https://"):
+            raise BadRequest("Bad Request: bad webhook: An HTTPS URL must be provided for webhook")
+        self.webhook = {"url": url, "secret_token": params.get("secret_token")}
         return True
 
     async def api_setmycommands(self, params):

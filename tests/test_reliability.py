@@ -1,0 +1,237 @@
+"""A resident always gets an answer Telegram accepts; faults around the bot lose nothing.
+
+Property-based tests throw any text at the conversation engine and check every reply the
+way Telegram would; the fault tests run the real bot against the fake Bot API while it
+fails in the ways networks and servers fail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.dialogue.state import Conversation
+from bot.dialogue.types import MAX_BUTTON_DATA_BYTES, Event
+from bot.frontends.store import StateStore
+from bot.frontends.telegram_bot import FLOOD_MAX_MESSAGES, build_application, render
+from tests.conftest import ROOT, TUESDAY_MORNING
+from tests.fake_telegram import DROP, GARBAGE, TOKEN, FakeBotAPI, parsed_text
+from tests.test_telegram import RESIDENT, bot  # noqa: F401 - the running-bot fixture
+
+HOSTILE = [
+    "", "   ", "\n\n\t", "a" * 4096, "x" * 4000, "😀🙏🏽💸" * 20, "مرحبا أحتاج مساعدة في الديون",
+    "\u200b\u200d\u2060schulden\u200b", "\x00\x07\x1b[31m ik heb schulden \x7f", "<b>hoi</b> &amp; </a>",
+    "<script>alert(1)</script> eenzaam", "*_[`schulden`](http://x)_*", "&#x27;&lt;&gt;&", "/",
+    "/start " + "z" * 300, "3524" * 500, "ik " * 2000,
+]
+
+
+def assert_telegram_accepts(outcome, typed: str) -> None:
+    assert outcome.replies, "every message gets a reply"
+    for reply in outcome.replies:
+        for chunk in render(reply):
+            plain = parsed_text(chunk, "HTML")  # raises like Telegram on bad HTML
+            assert 0 < len(plain) <= 4096 and plain.strip()
+            tags = {part.split(">")[0].split()[0] for part in chunk.split("<")[1:]}
+            assert tags <= {"b", "/b"}, f"markup that is not the bot's own: {tags}"
+        for row in reply.buttons:
+            for button in row:
+                assert 0 < len(button.data.encode()) <= MAX_BUTTON_DATA_BYTES
+                assert button.label.strip()
+
+
+@pytest.mark.parametrize("typed", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_messages_get_a_reply_telegram_accepts(engine, typed):
+    state = engine.handle(None, Event.start()).state
+    started = time.perf_counter()
+    outcome = engine.handle(state, Event.text(typed))
+    assert time.perf_counter() - started < 1.0
+    assert_telegram_accepts(outcome, typed)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(messages=st.lists(st.text(max_size=200), min_size=1, max_size=4),
+       presses=st.lists(st.integers(min_value=0, max_value=20), max_size=3))
+def test_any_conversation_always_answers_in_a_form_telegram_accepts(engine, messages, presses):
+    outcome = engine.handle(None, Event.start())
+    for typed in messages:
+        outcome = engine.handle(outcome.state, Event.text(typed))
+        assert_telegram_accepts(outcome, typed)
+        buttons = [b for r in outcome.replies for row in r.buttons for b in row]
+        for press in presses:
+            if buttons:
+                outcome = engine.handle(outcome.state, Event.button(buttons[press % len(buttons)].data))
+                assert_telegram_accepts(outcome, "")
+                buttons = [b for r in outcome.replies for row in r.buttons for b in row]
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.text(max_size=80))
+def test_any_button_data_even_forged_gets_a_sensible_answer(engine, data):
+    state = engine.handle(None, Event.start("oost")).state
+    outcome = engine.handle(state, Event.button(data))
+    assert_telegram_accepts(outcome, data)
+
+
+@settings(max_examples=100, deadline=None)
+@given(stored=st.dictionaries(st.text(max_size=12), st.none() | st.integers() | st.text(max_size=8)
+                              | st.lists(st.integers(), max_size=3), max_size=6))
+def test_a_damaged_stored_state_becomes_a_fresh_conversation(engine, stored):
+    state = Conversation.from_dict(stored)
+    outcome = engine.handle(state, Event.text("ik heb schulden"))
+    assert_telegram_accepts(outcome, "")
+
+
+# ------------------------------------------------------------------ flooding
+
+
+async def test_one_resident_flooding_is_throttled_and_others_are_still_answered(bot):  # noqa: F811
+    flooder, neighbour = 7001, 7002
+    for number in range(100):
+        bot.api.message(flooder, f"bericht {number}")
+    started = time.monotonic()
+    reply = (await bot.say(neighbour, "ik heb schulden en woon in Lunetten"))[-1]
+    assert "Waarom deze plek" in reply.text
+    assert time.monotonic() - started < 5.0
+    await bot.settle()
+    to_flooder = bot.api.messages_to(flooder)
+    assert len(to_flooder) <= FLOOD_MAX_MESSAGES + 2
+    assert sum("Rustig aan" in m.text for m in to_flooder) == 1
+
+
+# ------------------------------------------------------------------ faults
+
+
+@pytest.mark.parametrize(
+    "failures",
+    [[(500, "Internal Server Error")], [(GARBAGE, "")], [(DROP, "")],
+     [(502, "Bad Gateway"), (DROP, "")]],
+    ids=["5xx", "not-json", "dropped-connection", "5xx-then-dropped"],
+)
+async def test_bot_recovers_from_a_failing_telegram_and_handles_each_update_once(
+    bot, failures  # noqa: F811
+):
+    for status, description in failures:
+        bot.api.fail_next("getUpdates", status, description)
+    bot.api.message(RESIDENT, "/start")
+    bot.api.message(RESIDENT + 1, "/start")
+    first = await bot.api.wait_for_messages(RESIDENT, 1, timeout=20)
+    second = await bot.api.wait_for_messages(RESIDENT + 1, 1, timeout=20)
+    await asyncio.sleep(1.5)  # a duplicate would arrive in this time
+    assert len(bot.api.messages_to(RESIDENT)) == len(first) == 1
+    assert len(bot.api.messages_to(RESIDENT + 1)) == len(second) == 1
+
+
+async def test_a_reply_telegram_refuses_once_is_followed_by_a_way_on(bot):  # noqa: F811
+    bot.api.fail_next("sendMessage", 500, "Internal Server Error")
+    bot.api.message(RESIDENT, "ik heb schulden")
+    sent = await bot.api.wait_for_messages(RESIDENT, 1, timeout=10)
+    assert "opnieuw" in sent[-1].text  # "Probeer het nog eens, of typ /opnieuw"
+
+
+async def test_bot_recovers_when_telegram_is_unreachable_for_a_while(bot):  # noqa: F811
+    await bot.api.stop()  # connections are refused from now on
+    await asyncio.sleep(1.0)
+    await bot.api.start(bot.api.port)
+    bot.api.message(RESIDENT, "/start")
+    sent = await bot.api.wait_for_messages(RESIDENT, 1, timeout=30)
+    assert "Routewijzer" in sent[-1].text
+
+
+# ------------------------------------------------------------------ persistence
+
+_SAVER = """
+import sys
+from bot.dialogue.state import Conversation
+from bot.frontends.store import StateStore
+from bot.matching.matcher import Candidate, Hit
+store = StateStore(sys.argv[1])
+n = 0
+while True:
+    n += 1
+    state = Conversation(area="zuid", asked=["area"] * (n % 5),
+                         candidates=[Candidate(f"dienst-{i}", float(i), (Hit("", "schulden", "exact"),))
+                                     for i in range(n % 20)])
+    store.save(n % 50, state)
+"""
+
+
+def test_killing_the_bot_during_saves_never_leaves_an_unreadable_state(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for round_ in range(6):
+        saver = subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path)], env=env)
+        time.sleep(0.3 + 0.1 * round_)
+        saver.send_signal(signal.SIGKILL)
+        saver.wait()
+        store = StateStore(tmp_path)
+        loaded = [store.load(chat) for chat in range(50)]
+        assert any(loaded) and all(s is None or s.area == "zuid" for s in loaded)
+        store.close()
+
+
+# ------------------------------------------------------------------ webhook
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+async def test_webhook_refuses_requests_without_telegrams_secret_token(kb, tmp_path):
+    api = FakeBotAPI()
+    base_url = await api.start()
+    app = build_application(kb, TOKEN, knowledge_dir=ROOT / "knowledge", base_url=base_url,
+                            data_dir=tmp_path, clock=lambda: TUESDAY_MORNING)
+    port = _free_port()
+    await app.initialize()
+    await app.start()
+    await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
+                                    webhook_url="https://bot.example.org/telegram",
+                                    secret_token="geheim-123")
+    try:
+        assert api.webhook == {"url": "https://bot.example.org/telegram",
+                               "secret_token": "geheim-123"}
+        update = {"update_id": 1, "message": {
+            "message_id": 1, "date": 0, "chat": {"id": RESIDENT, "type": "private"},
+            "from": FakeBotAPI.user(RESIDENT), "text": "ik heb schulden en woon in Lunetten"}}
+        url = f"http://127.0.0.1:{port}/telegram"
+        async with aiohttp.ClientSession() as http:
+            for headers in ({}, {"X-Telegram-Bot-Api-Secret-Token": "fout"}):
+                async with http.post(url, data=json.dumps(update), headers={
+                        "Content-Type": "application/json", **headers}) as answer:
+                    assert answer.status == 403
+            await asyncio.sleep(0.3)
+            assert api.messages_to(RESIDENT) == []
+            async with http.post(url, data=json.dumps(update), headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": "geheim-123"}) as answer:
+                assert answer.status == 200
+        sent = await api.wait_for_messages(RESIDENT, 1)
+        assert "Waarom deze plek" in sent[-1].text
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await api.stop()
+
+
+def test_state_file_that_is_not_a_database_is_set_aside_not_fatal(tmp_path: Path):
+    (tmp_path / "conversations.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    store = StateStore(tmp_path)
+    store.save(1, Conversation(area="oost"))
+    assert store.load(1).area == "oost"
+    assert list(tmp_path.glob("conversations.damaged-*"))
