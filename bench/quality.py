@@ -56,8 +56,17 @@ class Score:
     benign_n: int = 0
     questions: int = 0
     misses: list[tuple[Item, list[str]]] = field(default_factory=list)
+    by_tag: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def add(self, item: Item, ranking: list[str], fired: bool) -> None:
+        if item.crisis:
+            self.crisis_n += 1
+            self.crisis_hits += fired
+        else:
+            self.benign_n += 1
+            self.false_alarms += fired
+        if not item.expect:
+            return  # a harmless look-alike no service fits: it only measures false alarms
         self.n += 1
         rank = next((i for i, sid in enumerate(ranking) if sid in item.expect), None)
         if rank == 0:
@@ -67,12 +76,9 @@ class Score:
         if rank is not None and rank < 3:
             self.top3 += 1
         self.rr += 1 / (rank + 1) if rank is not None else 0.0
-        if item.crisis:
-            self.crisis_n += 1
-            self.crisis_hits += fired
-        else:
-            self.benign_n += 1
-            self.false_alarms += fired
+        for tag in item.tags:
+            seen, right = self.by_tag.get(tag, (0, 0))
+            self.by_tag[tag] = (seen + 1, right + (rank == 0))
 
 
 def load_items(path: Path) -> list[Item]:
@@ -89,7 +95,7 @@ def routewijzer(kb: KnowledgeBase) -> tuple[Score, object]:
     crisis = CrisisDetector(kb)
 
     def rank(item: Item) -> tuple[list[str], bool]:
-        hit = crisis.detect(item.text, matcher.profiles.audience(item.text))
+        hit = crisis.detect(item.text)
         ranked = [r.service.id for r in matcher.match(item.text, Profile(area=item.area))]
         if hit:
             ranked = list(hit.service_ids) + [s for s in ranked if s not in hit.service_ids]
@@ -153,8 +159,9 @@ def clarifying_questions(kb: KnowledgeBase, items: list[Item]) -> float:
         while outcome.tag == "question" and asked < 5:
             asked += 1
             step = outcome.state.step
-            answer = {"area": f"a:{item.area}" if item.area else "x:area", "area_confirm": "a:utrecht",
-                      "audience": "x:audience", "urgency": "u:0"}[step]
+            answer = {"area": f"a:{item.area}" if item.area else "x:area",
+                      "area_confirm": "a:utrecht", "audience": "x:audience",
+                      "urgency": "u:0"}[step]
             outcome = engine.handle(outcome.state, Event.button(answer))
         total += asked
     return total / len(items) if items else 0.0
