@@ -48,11 +48,18 @@ class SearchIndex:
     def build(cls, kb: KnowledgeBase) -> SearchIndex:
         index = cls(service_count=len(kb.services))
         postings: dict[str, dict[str, float]] = defaultdict(dict)
+        places = _place_words(kb)
         for service in kb.services.values():
             for field_name, texts in _fields(service):
                 weight = FIELD_WEIGHTS[field_name]
+                # A neighbourhood named in a description or an example ("voor Lunetten,
+                # Hoograven, ...") is about where, which the district handles. Names and
+                # keywords keep it ("Bibliotheek Lunetten"), to tell places of one district apart.
+                skip = places if field_name in ("description", "examples") else frozenset()
                 for text in texts:
-                    index._add_text(postings, service.id, text, weight, field_name == "keywords")
+                    index._add_text(
+                        postings, service.id, text, weight, field_name == "keywords", skip
+                    )
         index.postings = dict(postings)
         n = max(index.service_count, 1)
         index.idf = {t: math.log(1 + n / len(p)) for t, p in index.postings.items()}
@@ -60,8 +67,16 @@ class SearchIndex:
         index._add_synonyms(kb)
         return index
 
-    def _add_text(self, postings, service_id: str, text: str, weight: float, whole: bool) -> None:
-        words = content_words(text)
+    def _add_text(
+        self,
+        postings,
+        service_id: str,
+        text: str,
+        weight: float,
+        whole: bool,
+        skip: frozenset[str] = frozenset(),
+    ) -> None:
+        words = [w for w in content_words(text) if w not in skip]
         if whole and len(words) > 1:
             # "blauwe plekken" is about bruises; "plekken" on its own is not: the words of a
             # multi-word keyword count for less alone than the whole phrase does.
@@ -96,6 +111,13 @@ class SearchIndex:
 
     def known(self, term: str) -> bool:
         return term in self.postings
+
+
+def _place_words(kb: KnowledgeBase) -> frozenset[str]:
+    """Single-word place names residents use: lunetten, hoograven, oudwijk, oost, zuid."""
+    names = [n for area in kb.areas.values() for n in (*area.neighbourhoods, *area.name.values(),
+                                                        area.id)]
+    return frozenset(word for name in names if len(words := tokens(name)) == 1 for word in words)
 
 
 def _fields(service: Service) -> list[tuple[str, list[str]]]:

@@ -27,6 +27,7 @@ PLACE_QUALITY = 0.25
 AUDIENCE_QUALITY = 0.35  # "kind", "moeder": who the help is for, hardly what it is about
 MIN_COMPOUND_PART = 4
 MAX_CANDIDATES = 20
+COVERAGE_SHARE = 0.5  # how much it counts that a service explains all of the message
 MIN_SCORE = 2.0  # below this the words did not really say anything the knowledge knows
 
 DISTRICT_BONUS = 1.3  # a service for the resident's own district beats a city-wide one
@@ -35,6 +36,7 @@ AUDIENCE_MATCH = 1.35
 AUDIENCE_MISMATCH = 0.6
 URGENT_WANTED = 1.6
 URGENT_NOT_WANTED = 0.5
+URGENT_UNSAID = 0.7
 
 
 @dataclass(frozen=True)
@@ -106,11 +108,11 @@ class Matcher:
                 scores[service_id] += value
                 covered[service_id] |= unit.positions
                 hits[service_id].append(hit)
-        need = {i for i, w in content if w not in place_words}
+        need = {i for i, w in content if w not in place_words and w not in WEAK_WORDS}
         results = []
         for service_id, raw in scores.items():
             coverage = len(covered[service_id] & need) / len(need) if need else 0.0
-            score = raw * (0.5 + 0.5 * coverage)
+            score = raw * (1 - COVERAGE_SHARE + COVERAGE_SHARE * coverage)
             found = sorted(hits[service_id], key=lambda h: h.how != "phrase")
             results.append(Candidate(service_id, round(score, 3), tuple(found[:6])))
         results.sort(key=lambda c: (-c.score, c.service_id))
@@ -257,6 +259,10 @@ class Matcher:
             factor *= URGENT_WANTED
         elif profile.urgent is False and service.urgent:
             factor *= URGENT_NOT_WANTED
+        elif profile.urgent is None and service.urgent:
+            # Emergencies are caught by the crisis layer before matching; a message it found
+            # harmless ("cursus hartaanval") gets an emergency line as an option, not as the answer.
+            factor *= URGENT_UNSAID
         return factor
 
     def match(self, text: str, profile: Profile | None = None) -> list[Ranked]:
