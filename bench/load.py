@@ -49,9 +49,10 @@ FIRST_RESIDENT = 500_000
 class Residents(FakeBotAPI):
     """The fake Bot API plus the residents who use it, each following SCRIPT."""
 
-    def __init__(self, count: int):
+    def __init__(self):
         super().__init__()
-        self.count = count
+        self.count = 0
+        self.first = FIRST_RESIDENT
         self.step: dict[int, int] = {}
         self.pushed_at: dict[int, float] = {}
         self.updates_sent: Counter = Counter()
@@ -62,9 +63,15 @@ class Residents(FakeBotAPI):
         self.started = 0.0
         self.ended = 0.0
 
-    def begin(self) -> None:
+    def begin(self, count: int) -> None:
+        """A wave of `count` new residents, all starting at once."""
+        self.first += self.count
+        self.count, self.done, self.ended = count, 0, 0.0
+        self.step, self.pushed_at, self.latencies = {}, {}, []
+        self.updates_sent, self.replies = Counter(), Counter()
+        self.sent, self.finished = [], asyncio.Event()
         self.started = time.perf_counter()
-        for user in range(FIRST_RESIDENT, FIRST_RESIDENT + self.count):
+        for user in range(self.first, self.first + count):
             self.step[user] = 0
             self._act(user, None)
 
@@ -114,16 +121,19 @@ class Residents(FakeBotAPI):
         }
 
 
-async def serve_residents(port: int, count: int, timeout: float) -> None:
-    api = Residents(count)
+async def serve_residents(port: int, timeout: float) -> None:
+    """The residents' process: 'go N' runs a wave of N residents and prints its report."""
+    api = Residents()
     await api.start(port)
     print("ready", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # bot is up
-    api.begin()
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(api.finished.wait(), timeout)
-    print(json.dumps(api.report()), flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)  # bot stopped
+    loop = asyncio.get_running_loop()
+    while (command := (await loop.run_in_executor(None, sys.stdin.readline)).split()):
+        if command[0] != "go":
+            break
+        api.begin(int(command[1]))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(api.finished.wait(), timeout)
+        print(json.dumps(api.report()), flush=True)
     await api.stop()
 
 
@@ -136,20 +146,60 @@ class _ErrorCounter(logging.Handler):
         self.count += 1
 
 
-async def run_bot(base_url: str, data_dir: Path, stop: asyncio.Event) -> None:
-    from bot.frontends.telegram_bot import build_application
-    from bot.knowledge.loader import load_knowledge
+class BotUnderLoad:
+    """The real bot in this process, and the residents' process beside it."""
 
-    kb = load_knowledge()
-    app = build_application(kb, TOKEN, knowledge_dir=ROOT / "knowledge", base_url=base_url,
-                            data_dir=data_dir, rate_limit=False)
-    await app.initialize()
-    await app.start()
-    await app.updater.start_polling(poll_interval=0, timeout=5)
-    await stop.wait()
-    await app.updater.stop()
-    await app.stop()
-    await app.shutdown()
+    def __init__(self, timeout: float, forget_after_days: float | None = None):
+        self.timeout = timeout
+        self.forget_after_days = forget_after_days
+        self.errors = _ErrorCounter()
+        self.data_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"routewijzer-load-{os.getpid()}"
+
+    async def __aenter__(self) -> BotUnderLoad:
+        from bot.frontends.telegram_bot import build_application
+        from bot.knowledge.loader import load_knowledge
+
+        if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
+            os.sched_setaffinity(0, {0})  # the bot gets one core; the residents the other
+        port = _free_port()
+        self.child = subprocess.Popen(
+            _pinned([sys.executable, __file__, "--serve", str(port), "--timeout",
+                     str(self.timeout)], 1 if (os.cpu_count() or 1) > 1 else 0),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.child.stdout.readline().strip() == "ready"
+        logging.getLogger().addHandler(self.errors)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+        extra = {} if self.forget_after_days is None else {
+            "forget_after_days": self.forget_after_days}
+        self.app = build_application(
+            load_knowledge(), TOKEN, knowledge_dir=ROOT / "knowledge",
+            base_url=f"http://127.0.0.1:{port}/bot", data_dir=self.data_dir, rate_limit=False,
+            **extra)
+        await self.app.initialize()
+        await self.app.start()
+        await self.app.updater.start_polling(poll_interval=0, timeout=5)
+        return self
+
+    async def wave(self, residents: int) -> dict:
+        """Send `residents` new residents through whole conversations; their report."""
+        self.child.stdin.write(f"go {residents}\n")
+        self.child.stdin.flush()
+        line = await asyncio.get_running_loop().run_in_executor(None, self.child.stdout.readline)
+        result = json.loads(line)
+        result["errors"] = self.errors.count
+        result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        return result
+
+    async def __aexit__(self, *exc) -> None:
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+        self.child.stdin.write("stop\n")
+        self.child.stdin.flush()
+        self.child.wait(timeout=30)
+        logging.getLogger().removeHandler(self.errors)
+        shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -163,36 +213,9 @@ def _pinned(command: list[str], core: int) -> list[str]:
 
 
 async def main_async(residents: int, timeout: float) -> dict:
-    if hasattr(os, "sched_setaffinity") and (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {0})  # the bot gets one core; the residents the other
-    port = _free_port()
-    child = subprocess.Popen(
-        _pinned([sys.executable, __file__, "--serve", str(port), "--residents", str(residents),
-                 "--timeout", str(timeout)], 1 if (os.cpu_count() or 1) > 1 else 0),
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert child.stdout.readline().strip() == "ready"
-    logging.basicConfig(level=logging.WARNING)
-    errors = _ErrorCounter()
-    logging.getLogger().addHandler(errors)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    stop = asyncio.Event()
-    data_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"routewijzer-load-{os.getpid()}"
-    shutil.rmtree(data_dir, ignore_errors=True)
-    bot = asyncio.create_task(run_bot(f"http://127.0.0.1:{port}/bot", data_dir, stop))
-    await asyncio.sleep(1.0)  # polling has started
-    child.stdin.write("go\n")
-    child.stdin.flush()
-    line = await asyncio.get_running_loop().run_in_executor(None, child.stdout.readline)
-    stop.set()
-    await bot
-    child.stdin.write("stop\n")
-    child.stdin.flush()
-    child.wait(timeout=30)
-    shutil.rmtree(data_dir, ignore_errors=True)
-    result = json.loads(line)
-    result["errors"] = errors.count
-    result["peak_memory_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return result
+    async with BotUnderLoad(timeout) as bot:
+        await asyncio.sleep(0.5)  # polling has started
+        return await bot.wave(residents)
 
 
 def print_table(result: dict, out=sys.stdout) -> None:
@@ -218,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
-        asyncio.run(serve_residents(args.serve, args.residents, args.timeout))
+        asyncio.run(serve_residents(args.serve, args.timeout))
         return 0
     result = asyncio.run(main_async(args.residents, args.timeout))
     print_table(result)

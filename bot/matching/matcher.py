@@ -9,6 +9,7 @@ the message, and re-ranks them as the resident answers questions.
 
 from __future__ import annotations
 
+import heapq
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
@@ -90,33 +91,50 @@ class Matcher:
             return []
         units = self._units(words, content, place_words)
         scores: dict[str, float] = defaultdict(float)
-        covered: dict[str, set[int]] = defaultdict(set)
-        hits: dict[str, list[Hit]] = defaultdict(list)
+        bests: list[dict[str, tuple[float, str, str]]] = []
         for unit in units:
-            best: dict[str, tuple[float, Hit]] = {}
+            best: dict[str, tuple[float, str, str]] = {}
             for term, (quality, how) in unit.expansions.items():
                 posting = self.index.postings.get(term)
                 if not posting:
                     continue
-                idf = self.index.idf[term]
-                keyword = self.index.display.get(term, term)
+                base = self.index.idf[term] * quality
                 for service_id, weight in posting.items():
-                    value = idf * weight * quality
-                    if value > best.get(service_id, (0.0, None))[0]:
-                        best[service_id] = (value, Hit(unit.label, keyword, how))
-            for service_id, (value, hit) in best.items():
+                    value = base * weight
+                    found = best.get(service_id)
+                    if found is None or value > found[0]:
+                        best[service_id] = (value, term, how)
+            for service_id, (value, _, _) in best.items():
                 scores[service_id] += value
-                covered[service_id] |= unit.positions
-                hits[service_id].append(hit)
+            bests.append(best)
         need = {i for i, w in content if w not in place_words and w not in WEAK_WORDS}
         results = []
-        for service_id, raw in scores.items():
-            coverage = len(covered[service_id] & need) / len(need) if need else 0.0
-            score = raw * (1 - COVERAGE_SHARE + COVERAGE_SHARE * coverage)
-            found = sorted(hits[service_id], key=lambda h: h.how != "phrase")
-            results.append(Candidate(service_id, round(score, 3), tuple(found[:6])))
+        for service_id in self._contenders(scores):
+            covered: set[int] = set()
+            found_hits: list[Hit] = []
+            for unit, best in zip(units, bests, strict=True):
+                if service_id in best:
+                    _, term, how = best[service_id]
+                    covered |= unit.positions
+                    found_hits.append(Hit(unit.label, self.index.display.get(term, term), how))
+            coverage = len(covered & need) / len(need) if need else 0.0
+            score = scores[service_id] * (1 - COVERAGE_SHARE + COVERAGE_SHARE * coverage)
+            found_hits.sort(key=lambda h: h.how != "phrase")
+            results.append(Candidate(service_id, round(score, 3), tuple(found_hits[:6])))
         results.sort(key=lambda c: (-c.score, c.service_id))
         return results[:MAX_CANDIDATES]
+
+    @staticmethod
+    def _contenders(scores: dict[str, float]) -> list[str]:
+        """The services that can still make the top after coverage is applied. Coverage keeps
+        at least (1 - COVERAGE_SHARE) of a raw score, so a service whose raw score is below
+        that share of the N-th best raw score can never overtake the N best: skipping it is
+        exact, and keeps a question cheap at thousands of services."""
+        if len(scores) <= MAX_CANDIDATES:
+            return list(scores)
+        nth_best = heapq.nlargest(MAX_CANDIDATES, scores.values())[-1]
+        floor = (1 - COVERAGE_SHARE) * nth_best
+        return [service_id for service_id, raw in scores.items() if raw >= floor]
 
     def _units(self, words, content, place_words) -> list[_Unit]:
         units: list[_Unit] = []
