@@ -46,7 +46,11 @@ class CrisisDetector:
             unless = [tuple(tokens(p)) for ps in rule.unless.values() for p in ps]
             self.rules.append((rule, [p for p in phrases if p], [u for u in unless if u]))
         self.real_words = _vocabulary(kb)
-        self._same = lru_cache(maxsize=65536)(self._same_word)
+        self.phrase_words = frozenset(
+            w for _, phrases, _ in self.rules for p in phrases for part in p for w in part
+        )
+        self._long_words = [w for w in self.phrase_words if len(w) >= MIN_TYPO_LENGTH]
+        self._meets = lru_cache(maxsize=65536)(self._phrase_words_met)
         self._harmless = lru_cache(maxsize=65536)(self._unless_word)
 
     def detect(self, text: str) -> CrisisHit | None:
@@ -54,6 +58,13 @@ class CrisisDetector:
         if not words:
             return None
         writer = writer_group(text)
+        met = frozenset().union(*(self._meets(w) for w in set(words)))
+        if not met:
+            return None
+
+        def same(typed: str, wanted: str) -> bool:
+            return wanted in self._meets(typed)
+
         rule_ids: list[str] = []
         services: list[str] = []
         phrases: list[str] = []
@@ -62,7 +73,8 @@ class CrisisDetector:
                 continue
             found = [
                 p for p in rule_phrases
-                if all(self._find(words, part, MAX_GAP, self._same) for part in p)
+                if all(w in met for part in p for w in part)  # cheap test before the real one
+                and all(self._find(words, part, MAX_GAP, same) for part in p)
             ]
             if not found:
                 continue
@@ -76,6 +88,15 @@ class CrisisDetector:
         if not rule_ids:
             return None
         return CrisisHit(tuple(rule_ids), tuple(services), tuple(phrases))
+
+    def _phrase_words_met(self, typed: str) -> frozenset[str]:
+        """Every phrase word this typed word counts as; worked out once per typed word."""
+        candidates = {typed} & self.phrase_words
+        if len(typed) >= MIN_STEM_LENGTH:
+            candidates |= {w for w in self.phrase_words if w[:2] == typed[:2]}
+        candidates |= {w for w in self._long_words if abs(len(w) - len(typed)) <= 2}
+        candidates |= {w for w in self._long_words if typed.startswith(w)}
+        return frozenset(w for w in candidates if self._same_word(typed, w))
 
     def _same_word(self, typed: str, wanted: str) -> bool:
         if typed == wanted:

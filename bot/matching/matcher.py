@@ -28,6 +28,8 @@ PLACE_QUALITY = 0.25
 AUDIENCE_QUALITY = 0.35  # "kind", "moeder": who the help is for, hardly what it is about
 MIN_COMPOUND_PART = 4
 MAX_CANDIDATES = 20
+MAX_CONTENDERS = 5 * MAX_CANDIDATES
+MIN_UBIQUITOUS = 20  # below this many services every word may still count
 COVERAGE_SHARE = 0.5  # how much it counts that a service explains all of the message
 MIN_SCORE = 2.0  # below this the words did not really say anything the knowledge knows
 
@@ -80,6 +82,7 @@ class Matcher:
         self.profiles = ProfileReader(kb)
         self._fuzzy = lru_cache(maxsize=16384)(self._fuzzy_terms)
         self._compound = lru_cache(maxsize=16384)(self._compound_terms)
+        self.ubiquitous = max(MIN_UBIQUITOUS, len(kb.services) // 2)
 
     # ------------------------------------------------------------------ relevance
 
@@ -96,8 +99,8 @@ class Matcher:
             best: dict[str, tuple[float, str, str]] = {}
             for term, (quality, how) in unit.expansions.items():
                 posting = self.index.postings.get(term)
-                if not posting:
-                    continue
+                if not posting or len(posting) > self.ubiquitous:
+                    continue  # a word half of all services use tells them apart from nothing
                 base = self.index.idf[term] * quality
                 for service_id, weight in posting.items():
                     value = base * weight
@@ -129,12 +132,16 @@ class Matcher:
         """The services that can still make the top after coverage is applied. Coverage keeps
         at least (1 - COVERAGE_SHARE) of a raw score, so a service whose raw score is below
         that share of the N-th best raw score can never overtake the N best: skipping it is
-        exact, and keeps a question cheap at thousands of services."""
+        exact, and keeps a question cheap at thousands of services. Only when hundreds tie
+        (a word in every other service) are the best raw scores taken as they stand."""
         if len(scores) <= MAX_CANDIDATES:
             return list(scores)
         nth_best = heapq.nlargest(MAX_CANDIDATES, scores.values())[-1]
         floor = (1 - COVERAGE_SHARE) * nth_best
-        return [service_id for service_id, raw in scores.items() if raw >= floor]
+        contenders = [service_id for service_id, raw in scores.items() if raw >= floor]
+        if len(contenders) > MAX_CONTENDERS:  # hundreds of near-equal services: the best raw
+            contenders = heapq.nlargest(MAX_CONTENDERS, contenders, key=scores.__getitem__)
+        return contenders
 
     def _units(self, words, content, place_words) -> list[_Unit]:
         units: list[_Unit] = []
