@@ -198,6 +198,9 @@ def print_table(scores: list[Score], out=sys.stdout) -> None:
               f"Routewijzer asks {first.questions:.2f} clarifying questions on average.\n")
     out.write("Baselines have no crisis layer: for them 'crisis recall' is an emergency line "
               "ranked first, a 'false alarm' an emergency line first for an ordinary message.\n")
+    tags = sorted(first.by_tag.items(), key=lambda kv: -kv[1][0])
+    out.write("\nRoutewijzer top-1 by kind of message: " + ", ".join(
+        f"{tag} {pct(right, seen).strip()} ({seen})" for tag, (seen, right) in tags) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:

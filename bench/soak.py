@@ -4,9 +4,10 @@
 
 Drives waves of new residents through whole conversations (bench/load.py's real bot and
 fake Bot API, four updates each) until `--updates` have been handled, and prints per wave:
-the bot's resident memory, the conversations it still stores, errors, lost and duplicated
-updates. Conversations idle longer than `--forget-after-seconds` expire (in production:
-ROUTEWIJZER_FORGET_AFTER_DAYS, 30 days), so what the bot holds stays bounded too.
+the bot's resident memory, the conversations it still stores, the per-resident entries it
+holds in memory (flood control, locks, python-telegram-bot's user and chat data), errors, lost
+and duplicated updates. Conversations idle longer than `--forget-after-seconds` expire (in
+production: ROUTEWIJZER_FORGET_AFTER_DAYS, 30 days), so what the bot holds stays bounded too.
 """
 
 from __future__ import annotations
@@ -40,16 +41,18 @@ async def soak(updates: int, wave: int, forget_after_seconds: float, timeout: fl
             handled += result["updates"]
             services = bot.app.bot_data["routewijzer"]
             rows.append({**result, "handled": handled, "rss_mb": resident_memory_mb(),
-                         "stored": services.store.count(), "flood_entries": len(services.recent)})
+                         "stored": services.store.count(), "in_memory": len(services.recent)
+                         + len(services.locks) + len(bot.app.user_data) + len(bot.app.chat_data)})
             await asyncio.sleep(forget_after_seconds / 4)  # time passes between waves
     return rows
 
 
 def print_table(rows: list[dict], out=sys.stdout) -> None:
-    out.write(f"{'updates':>8} {'memory':>8} {'stored':>7} {'updates/s':>10} {'p95':>8} "
-              f"{'lost':>5} {'dup':>4} {'errors':>7}\n")
+    out.write(f"{'updates':>8} {'memory':>8} {'stored':>7} {'in memory':>10} {'updates/s':>10} "
+              f"{'p95':>8} {'lost':>5} {'dup':>4} {'errors':>7}\n")
     for row in rows:
         out.write(f"{row['handled']:>8,} {row['rss_mb']:>6.0f}MB {row['stored']:>7,} "
+                  f"{row['in_memory']:>10,} "
                   f"{row['updates_per_s']:>10,.0f} {row['p95_ms']:>6.0f}ms {row['lost']:>5} "
                   f"{row['duplicated']:>4} {row['errors']:>7}\n")
     first, last = rows[0]["rss_mb"], rows[-1]["rss_mb"]

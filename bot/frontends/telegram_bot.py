@@ -89,6 +89,7 @@ class BotServices:
     recent: dict[int, deque] = field(default_factory=lambda: defaultdict(deque))
     locks: weakref.WeakValueDictionary = field(default_factory=weakref.WeakValueDictionary)
     last_expiry: float = field(default_factory=time.monotonic)
+    last_flood_sweep: float = field(default_factory=time.monotonic)
 
     def texts(self, lang: str) -> Texts:
         return Texts(self.engine.kb, lang)
@@ -204,7 +205,9 @@ def _lang(services: BotServices, update: Update) -> str:
 def _flooding(services: BotServices, user_id: int) -> bool:
     """True when one resident sends more than the bot can sensibly read in a short time."""
     now = time.monotonic()
-    if len(services.recent) > 10_000:  # forget residents who went quiet: memory stays flat
+    if now - services.last_flood_sweep > FLOOD_WINDOW_SECONDS:
+        # Forget residents who went quiet, so memory stays flat however many come by.
+        services.last_flood_sweep = now
         for quiet in [u for u, times in services.recent.items()
                       if not times or now - times[-1] > FLOOD_WINDOW_SECONDS]:
             del services.recent[quiet]
