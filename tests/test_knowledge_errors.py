@@ -24,7 +24,7 @@ services:
     keywords:
       nl: [proefwoord, testwoord, oefenwoord]
     examples:
-      nl: [ik zoek de proefplek voor mijn proefwoord]
+      nl: [ik zoek de proefplek voor mijn proefwoord, testwoord, "oefenwoord, waar moet ik heen"]
     contact:
       phone: 030-1234567
       website: https://example.org/proef
@@ -129,8 +129,9 @@ def test_texts_must_exist_in_every_language(knowledge_copy):
         (b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
             b"%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((98 + i,) * 2 + (97 + i,) * 9)
             for i in range(20)), "too many YAML aliases"),
+        (b"services: []\n" + b"# " + b"x" * 2_100_000 + b"\n", "more than the 2,000,000 allowed"),
     ],
-    ids=["empty", "not-utf8", "python-tag", "alias-bomb"],
+    ids=["empty", "not-utf8", "python-tag", "alias-bomb", "huge"],
 )
 def test_hostile_or_broken_files_fail_fast_and_clearly(knowledge_copy, content, expected):
     directory = knowledge_copy()
@@ -153,7 +154,7 @@ def test_check_command_prints_errors_and_fails(knowledge_copy):
 def test_check_reports_an_example_that_routes_elsewhere(knowledge_copy):
     directory = knowledge_copy()
     write_service(directory, GOOD_SERVICE.replace(
-        "nl: [ik zoek de proefplek voor mijn proefwoord]", "nl: [ik heb schulden en een deurwaarder]"))
+        "nl: [ik zoek de proefplek voor mijn proefwoord,", "nl: [ik heb schulden en een deurwaarder,"))
     out = io.StringIO()
     assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
     assert ("proef-plek.examples.nl: 'ik heb schulden en een deurwaarder' routes to"

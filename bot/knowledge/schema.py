@@ -107,8 +107,8 @@ SERVICE = Field(
         ),
         per_language(
             "examples",
-            "Messages that must route to this service (checked by `check`).",
-            Field("e", "list", "", item=Field("item", "text", ""), min_items=1),
+            "Messages that must route to this service (checked by `check`); at least 3 in Dutch.",
+            Field("e", "list", "", item=Field("item", "text", ""), min_items=3),
             required_nl=True,
             required=True,
         ),
