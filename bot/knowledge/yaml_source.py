@@ -174,6 +174,8 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, list[Problem]]:
 def _refuse_alias_bombs(text: str) -> None:
     """Aliases (&a / *a) can make a few lines expand to gigabytes ('billion laughs'): count
     them in the event stream before anything is built."""
+    if "*" not in text:
+        return  # an alias is written *name: no star, no alias, nothing to count
     aliases = 0
     for event in yaml.parse(text, Loader=_SAFE_BASE):
         if isinstance(event, yaml.AliasEvent):

@@ -54,6 +54,8 @@ WEAK_WORDS = frozenset(
 
 def fold(text: str) -> str:
     """Lowercase, strip accents (é -> e, ë -> e), so typed and written forms compare equal."""
+    if text.isascii():
+        return text.lower()  # nothing to strip: the common case, and much cheaper
     text = unicodedata.normalize("NFKD", text.casefold())
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
