@@ -288,12 +288,24 @@ async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await update.effective_message.reply_text(say("link_made", what=what, link=link.url))
 
 
+def admin_only(handler):
+    """For anyone but an admin the command answers like any unknown one: nothing reveals it."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        user = update.effective_user
+        if user is None or user.id not in _services(context).admin_ids:
+            await on_unknown_command(update, context)
+            return
+        await handler(update, context)
+
+    return guarded
+
+
+@admin_only
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Admins: re-read the knowledge base; keep the old one if the new one has errors."""
     services = _services(context)
-    if update.effective_user.id not in services.admin_ids:
-        await on_unknown_command(update, context)
-        return
     say = services.texts(_lang(services, update))
     report = run_checks(services.knowledge_dir)
     if report.kb is None or report.problems:
@@ -310,12 +322,10 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                        [Reply(say("reload_ok", services=len(report.kb.services)))])
 
 
+@admin_only
 async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Admins: anonymous usage counts since the bot started."""
     services = _services(context)
-    if update.effective_user.id not in services.admin_ids:
-        await on_unknown_command(update, context)
-        return
     say = services.texts(_lang(services, update))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(services.usage.items())) or "-"
     counts += f", conversations stored {services.store.count()}"
