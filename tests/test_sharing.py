@@ -48,7 +48,7 @@ def _service(service_id: str, name: str, **fields) -> dict:
         "areas": ["utrecht"],
         "audience": ["iedereen"],
         "keywords": {"nl": [f"{service_id} een", f"{service_id} twee", f"{service_id} drie"]},
-        "examples": {"nl": [f"ik zoek {service_id}"]},
+        "examples": {"nl": [f"ik zoek {service_id}", f"waar is {service_id}", service_id]},
         "sources": ["https://example.org/bron"],
         "checked": str(TODAY.year),
         **fields,
