@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     match = commands.add_parser("match", help="show which services a question reaches")
     match.add_argument("question", nargs="?", help="the question (or use --batch -)")
     match.add_argument("--area", help="the resident's area id, e.g. oost")
-    match.add_argument("--lang", choices=["nl", "en"], default="nl")
+    match.add_argument(
+        "--lang", choices=["nl", "en"], default="nl", help="language of the descriptions"
+    )
     match.add_argument("--top", type=int, default=3)
     match.add_argument("--json", action="store_true", help="one JSON object per question")
     match.add_argument("--batch", metavar="-", help="read one question per line from stdin")
@@ -187,6 +189,7 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
                             {
                                 "id": r.service.id,
                                 "name": r.service.name,
+                                "description": r.service.describe(args.lang),
                                 "score": r.score,
                                 "serves_area": r.serves_area,
                                 "matched": [

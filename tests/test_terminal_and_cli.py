@@ -71,7 +71,7 @@ def test_match_json_has_the_documented_shape():
     assert data["query"] == "ik heb schulden" and data["crisis"] is None
     assert 1 <= len(data["results"]) <= 2
     first = data["results"][0]
-    assert {"id", "name", "score", "matched"} <= set(first)
+    assert {"id", "name", "description", "score", "matched"} <= set(first)
     assert first["matched"][0]["keyword"]
 
 
@@ -93,3 +93,10 @@ def test_match_batch_answers_each_line_in_order():
 def test_match_with_unknown_area_explains_itself():
     result = run("match", "schulden", "--area", "mars")
     assert result.returncode == 2 and "Unknown area 'mars'" in result.stdout
+
+
+def test_match_describes_the_places_in_the_chosen_language():
+    dutch = json.loads(run("match", "ik heb schulden", "--json", "--top", "1").stdout)
+    english = json.loads(run("match", "ik heb schulden", "--json", "--top", "1", "--lang", "en").stdout)
+    assert dutch["results"][0]["id"] == english["results"][0]["id"]
+    assert dutch["results"][0]["description"] != english["results"][0]["description"]
