@@ -46,7 +46,8 @@ STOP_WORDS = frozenset(
 WEAK_WORDS = frozenset(
     """
     niet geen meer wel weer nooit steeds altijd veel nog alle alles niets krijg krijgen maken
-    weet weten woon woont voel voelt zit zitten gezocht
+    weet weten woon woont voel voelt zit zitten gezocht kort lang heen vaak soms beetje gewoon
+    mogelijk misschien sinds ooit laatst
     not no more never any every all nothing don dont t s m ll ve re got get know feel live lives
     """.split()
 )
