@@ -100,3 +100,12 @@ def test_match_describes_the_places_in_the_chosen_language():
     english = json.loads(run("match", "ik heb schulden", "--json", "--top", "1", "--lang", "en").stdout)
     assert dutch["results"][0]["id"] == english["results"][0]["id"]
     assert dutch["results"][0]["description"] != english["results"][0]["description"]
+
+
+def test_the_conversation_engine_and_terminal_never_load_telegram():
+    code = ("import sys, bot.dialogue.engine, bot.frontends.terminal, bot.cli; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in {'telegram', 'aiohttp'}))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
