@@ -28,10 +28,6 @@ class Report:
     stale: list[Service]
     examples_checked: int
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
 
 def example_problems(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Problem], int]:
     """Every example question must put its own service first (crisis lines: fire the rule)."""

@@ -16,7 +16,11 @@ from telegram.request import BaseRequest, RequestData
 
 
 class AiohttpRequest(BaseRequest):
-    """One aiohttp session with a small connection pool; timeouts as PTB's HTTPXRequest."""
+    """One aiohttp session with a small connection pool; timeouts as PTB's HTTPXRequest.
+
+    aiohttp has no separate write timeout (connect and read bound a request), so
+    `write_timeout` is accepted for the same signature and not used.
+    """
 
     def __init__(
         self,
@@ -28,7 +32,6 @@ class AiohttpRequest(BaseRequest):
     ):
         self._pool_size = connection_pool_size
         self._read_timeout = read_timeout
-        self._write_timeout = write_timeout
         self._connect_timeout = connect_timeout
         self._pool_timeout = pool_timeout
         self._session: aiohttp.ClientSession | None = None

@@ -7,9 +7,6 @@ from datetime import date
 
 from bot.knowledge.formats import checked_date
 
-CITY = "utrecht"
-COUNTRY = "nederland"
-
 
 @dataclass(frozen=True)
 class Contact:
