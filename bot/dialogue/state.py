@@ -68,17 +68,39 @@ class Conversation:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Conversation:
-        """Rebuild a stored state; anything unreadable becomes a fresh conversation."""
+        """Rebuild a stored state; anything unreadable becomes a fresh conversation.
+
+        Stored state may come from an older version or a damaged file: every field is
+        checked for its type, so a bad value can never reach the engine.
+        """
         try:
             known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
             known["candidates"] = [
                 Candidate(
-                    c["service_id"],
+                    str(c["service_id"]),
                     float(c["score"]),
-                    tuple(Hit("", h["keyword"], h["how"]) for h in c.get("hits", ())),
+                    tuple(Hit("", str(h["keyword"]), str(h["how"])) for h in c.get("hits", ())),
                 )
                 for c in known.get("candidates", [])
             ]
-            return cls(**known)
+            state = cls(**known)
+            if not state._well_typed():
+                raise TypeError("stored state has a value of the wrong type")
+            return state
         except (TypeError, KeyError, ValueError, AttributeError):
-            return cls(lang=data.get("lang", "nl") if isinstance(data, dict) else "nl")
+            lang = data.get("lang") if isinstance(data, dict) else None
+            return cls(lang=lang if isinstance(lang, str) else "nl")
+
+    def _well_typed(self) -> bool:
+        optional_texts = (self.area, self.probable_area, self.audience, self.theme)
+        return (
+            isinstance(self.lang, str)
+            and isinstance(self.lang_chosen, bool)
+            and isinstance(self.step, str)
+            and all(value is None or isinstance(value, str) for value in optional_texts)
+            and (self.urgent is None or isinstance(self.urgent, bool))
+            and isinstance(self.asked, list)
+            and all(isinstance(q, str) for q in self.asked)
+            and isinstance(self.shown, list)
+            and all(isinstance(s, str) for s in self.shown)
+        )
