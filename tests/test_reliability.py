@@ -87,14 +87,17 @@ def test_any_button_data_even_forged_gets_a_sensible_answer(engine, data):
 
 
 @settings(max_examples=100, deadline=None)
-@given(stored=st.dictionaries(st.text(max_size=12), st.none() | st.integers() | st.text(max_size=8)
-                              | st.lists(st.integers(), max_size=3), max_size=6))
+@given(stored=st.dictionaries(
+    st.sampled_from(sorted(Conversation.__dataclass_fields__)) | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    | st.lists(st.text(max_size=5) | st.integers(), max_size=3), max_size=8))
 @example(stored={"asked": None})  # found by hypothesis: once crashed the engine
 @example(stored={"lang": 5, "shown": "s:x", "urgent": "ja"})
+@example(stored={"lang": "", "area": "0"})  # an area the knowledge no longer has
 def test_a_damaged_stored_state_becomes_a_fresh_conversation(engine, stored):
     state = Conversation.from_dict(stored)
-    outcome = engine.handle(state, Event.text("ik heb schulden"))
-    assert_telegram_accepts(outcome, "")
+    for event in (Event.text("ik heb schulden"), Event.button("f:person"), Event.button("t:wijk")):
+        assert_telegram_accepts(engine.handle(state, event), "")
 
 
 # ------------------------------------------------------------------ flooding

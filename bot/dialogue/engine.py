@@ -71,7 +71,7 @@ class Engine:
         if state is None:
             state = Conversation(lang=self._language_from_hint(lang_hint))
         else:
-            state = state.copy()  # the caller's state stays as it was
+            state = self._still_known(state.copy())  # the caller's state stays as it was
         say = Texts(self.kb, state.lang)
         if event.kind == "start":
             return self._start(state, event.value)
@@ -86,6 +86,23 @@ class Engine:
                 [Reply(say("unsupported", kind=say(kind_key)), buttons=self._theme_buttons(say))],
             )
         return self._text(state, event.value)
+
+    def _still_known(self, state: Conversation) -> Conversation:
+        """Forget what the knowledge no longer has: a state saved before a /reload (or a
+        damaged one) may name an area, group, theme or place that is gone."""
+        if state.lang not in self.kb.texts:
+            state.lang = "nl"
+        if state.area not in self.kb.areas:
+            state.area = None
+        if state.probable_area not in self.kb.areas:
+            state.probable_area = None
+        if state.audience not in self.kb.audiences:
+            state.audience = None
+        if state.theme not in self.kb.themes:
+            state.theme = None
+        state.candidates = [c for c in state.candidates if c.service_id in self.kb.services]
+        state.shown = [s for s in state.shown if s in self.kb.services]
+        return state
 
     def _language_from_hint(self, hint: str | None) -> str:
         code = (hint or "").lower()[:2]
