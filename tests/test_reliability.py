@@ -240,3 +240,25 @@ def test_state_file_that_is_not_a_database_is_set_aside_not_fatal(tmp_path: Path
     store.save(1, Conversation(area="oost"))
     assert store.load(1).area == "oost"
     assert list(tmp_path.glob("conversations.damaged-*"))
+
+
+_WORDS = st.sampled_from(
+    ["start", "opnieuw", "taal", "help", "privacy", "oost", "zuid-gezondheid", "a:oost",
+     "s:buurtteams-utrecht", "f:person", "f:yes", "f:other", "u:1", "w:ouderen", "x:area",
+     "c:forget", "l:en", "t:wijk", "3524", "ik heb schulden", "ja", "nee", ""]
+) | st.text(max_size=30)
+
+
+@settings(max_examples=200, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(events=st.lists(st.tuples(st.sampled_from(["start", "text", "button", "command",
+                                                  "unsupported"]), _WORDS, _WORDS),
+                       min_size=1, max_size=8),
+       hint=st.none() | st.text(max_size=5))
+def test_any_sequence_of_events_stored_between_each_always_answers(engine, events, hint):
+    state = None
+    for kind, value, argument in events:
+        event = Event.command(value, argument) if kind == "command" else Event(kind, value, argument)
+        outcome = engine.handle(state, event, lang_hint=hint)
+        assert_telegram_accepts(outcome, value)
+        state = Conversation.from_dict(outcome.state.to_dict())  # as the bot stores it
