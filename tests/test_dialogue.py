@@ -207,3 +207,20 @@ def test_privacy_lets_the_resident_delete_their_state(chat):
     chat.send(Event.command("privacy"))
     outcome = chat.press("Wis")
     assert outcome.forget is True and outcome.state.area is None
+
+
+def test_on_a_public_holiday_the_source_is_silent_on_the_card_claims_nothing(kb, matcher):
+    christmas = datetime(2026, 12, 25, 10, 0, tzinfo=AMSTERDAM)  # gemeente: "PH unknown"
+    chat = Chat(Engine(kb, matcher, clock=lambda: christmas))
+    chat.start()
+    chat.send(Event.button("s:gemeente-utrecht"))
+    assert "Nu open" not in chat.text and "Nu gesloten" not in chat.text
+    assert "9.00-17.00" in chat.text  # the source's own words instead
+
+
+def test_closed_before_a_holiday_does_not_guess_when_it_opens(kb, matcher):
+    christmas_eve = datetime(2026, 12, 24, 18, 0, tzinfo=AMSTERDAM)
+    chat = Chat(Engine(kb, matcher, clock=lambda: christmas_eve))
+    chat.start()
+    chat.send(Event.button("s:gemeente-utrecht"))
+    assert "Nu gesloten" in chat.text and "vanaf" not in chat.text

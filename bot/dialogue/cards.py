@@ -31,6 +31,8 @@ def opening_line(service: Service, now: datetime, say: Texts) -> str | None:
     if not service.opening_hours:
         return None
     state = open_state(service.opening_hours, now)
+    if state.unknown:
+        return None  # the source does not say: the card shows its own words instead
     if state.always:
         return say("hours_always")
     local_now = now.astimezone(AMSTERDAM) if now.tzinfo else now
