@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.speed import percentile  # noqa: E402
 from tests.fake_telegram import TOKEN, FakeBotAPI  # noqa: E402
 
 # What each resident does; a button step is skipped when the bot did not offer that button
@@ -116,7 +117,7 @@ class Residents(FakeBotAPI):
             "updates": sum(self.updates_sent.values()), "seconds": elapsed,
             "updates_per_s": sum(self.updates_sent.values()) / elapsed if elapsed else 0.0,
             "p50_ms": statistics.median(ordered),
-            "p95_ms": ordered[int(0.95 * (len(ordered) - 1))],
+            "p95_ms": percentile(ordered, 95),
             "lost": lost, "duplicated": duplicated, "rejected": len(self.rejected),
         }
 

@@ -69,7 +69,7 @@ class Engine:
     ) -> Outcome:
         """Apply one resident event. `lang_hint` is the platform's language for new users."""
         if state is None:
-            state = Conversation(lang=self._language_from_hint(lang_hint))
+            state = Conversation(lang=self.language_for(lang_hint))
         else:
             state = self._still_known(state.copy())  # the caller's state stays as it was
         say = Texts(self.kb, state.lang)
@@ -104,7 +104,8 @@ class Engine:
         state.shown = [s for s in state.shown if s in self.kb.services]
         return state
 
-    def _language_from_hint(self, hint: str | None) -> str:
+    def language_for(self, hint: str | None) -> str:
+        """The language for a new resident from their platform's language code."""
         code = (hint or "").lower()[:2]
         if code == "nl" or not hint:
             return "nl"

@@ -198,8 +198,8 @@ def _lang(services: BotServices, update: Update) -> str:
     state = services.store.load(update.effective_user.id) if update.effective_user else None
     if state:
         return state.lang
-    code = (update.effective_user.language_code or "") if update.effective_user else ""
-    return "nl" if code.startswith("nl") or not code else "en"
+    user = update.effective_user
+    return services.engine.language_for(user.language_code if user else None)
 
 
 def _flooding(services: BotServices, user_id: int) -> bool:
