@@ -60,6 +60,11 @@ class Area:
     def label(self, lang: str) -> str:
         return self.name.get(lang) or self.name["nl"]
 
+    @property
+    def place_names(self) -> tuple[str, ...]:
+        """Every name a resident may use for this area: neighbourhoods, its names, its id."""
+        return (*self.neighbourhoods, *self.name.values(), self.id)
+
 
 @dataclass(frozen=True)
 class Theme:

@@ -115,8 +115,7 @@ class SearchIndex:
 
 def _place_words(kb: KnowledgeBase) -> frozenset[str]:
     """Single-word place names residents use: lunetten, hoograven, oudwijk, oost, zuid."""
-    names = [n for area in kb.areas.values() for n in (*area.neighbourhoods, *area.name.values(),
-                                                        area.id)]
+    names = [name for area in kb.areas.values() for name in area.place_names]
     return frozenset(word for name in names if len(words := tokens(name)) == 1 for word in words)
 
 

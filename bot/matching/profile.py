@@ -54,7 +54,7 @@ class ProfileReader:
         self.kb = kb
         self.place_names: dict[str, str] = {}
         for area in kb.areas.values():
-            for name in (*area.neighbourhoods, *area.name.values(), area.id):
+            for name in area.place_names:
                 folded = " ".join(tokens(name))
                 # A district's own name wins over a city-wide alias of the same words.
                 if folded and folded not in {"utrecht", "buiten utrecht", "elders in utrecht"}:
