@@ -1,10 +1,16 @@
 """Answer quality on labelled resident messages: Routewijzer against two obvious baselines.
 
-    python bench/quality.py [--data bench/data/labelled.yaml] [--misses N]
+    python bench/quality.py [--misses N] [--data FILE ...]
 
-Prints top-1 / top-3 accuracy, mean reciprocal rank, crisis recall and false-alarm rate, and
-the average number of clarifying questions, for Routewijzer, a naive rapidfuzz matcher and
-BM25, all on the same knowledge base; then the messages Routewijzer gets wrong.
+Two sets, side by side:
+- development: bench/data/labelled.yaml and bench/data/dev_fresh.yaml, which may be used to find
+  what the bot does not understand yet;
+- held-out: bench/data/heldout.yaml, written fresh before the crisis rules it tests and never used
+  to choose a keyword, phrase or weight. Every held-out miss is printed.
+
+Per set: top-1 / top-3 accuracy, mean reciprocal rank, crisis recall (the emergency reply or the
+safety line), false alarms (the emergency reply for an ordinary message), safety lines shown with an
+ordinary message, and top-1 per kind of message and per kind of emergency.
 """
 
 from __future__ import annotations
@@ -31,7 +37,11 @@ from bot.matching.crisis import CrisisDetector  # noqa: E402
 from bot.matching.matcher import Matcher  # noqa: E402
 from bot.matching.profile import Profile  # noqa: E402
 
-DEFAULT_DATA = ROOT / "bench" / "data" / "labelled.yaml"
+DATA = ROOT / "bench" / "data"
+DEFAULT_SETS = {
+    "development": [DATA / "labelled.yaml", DATA / "dev_fresh.yaml"],
+    "held-out": [DATA / "heldout.yaml"],
+}
 
 
 @dataclass
@@ -53,18 +63,30 @@ class Score:
     crisis_hits: int = 0
     crisis_n: int = 0
     false_alarms: int = 0
+    safety_lines: int = 0
     benign_n: int = 0
     questions: int = 0
     misses: list[tuple[Item, list[str]]] = field(default_factory=list)
+    crisis_misses: list[tuple[Item, list[str]]] = field(default_factory=list)
+    alarms: list[tuple[Item, list[str]]] = field(default_factory=list)
     by_tag: dict[str, tuple[int, int]] = field(default_factory=dict)
 
-    def add(self, item: Item, ranking: list[str], fired: bool) -> None:
+    def add(self, item: Item, ranking: list[str], fired: bool, certain: bool) -> None:
+        """`fired`: the emergency reply or a safety line; `certain`: the emergency reply."""
         if item.crisis:
             self.crisis_n += 1
             self.crisis_hits += fired
+            if not fired:
+                self.crisis_misses.append((item, ranking[:3]))
+            kind = next((t for t in item.tags if t.startswith("crisis-")), "crisis")
+            seen, right = self.by_tag.get(f"recall {kind}", (0, 0))
+            self.by_tag[f"recall {kind}"] = (seen + 1, right + fired)
         else:
             self.benign_n += 1
-            self.false_alarms += fired
+            self.false_alarms += certain
+            self.safety_lines += fired and not certain
+            if certain:
+                self.alarms.append((item, ranking[:3]))
         if not item.expect:
             return  # a harmless look-alike no service fits: it only measures false alarms
         self.n += 1
@@ -81,10 +103,13 @@ class Score:
             self.by_tag[tag] = (seen + 1, right + (rank == 0))
 
 
-def load_items(path: Path) -> list[Item]:
-    raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [Item(r["text"], list(r["expect"]), bool(r.get("crisis")), r.get("area"),
-                 list(r.get("tags") or [])) for r in raw]
+def load_items(paths: list[Path]) -> list[Item]:
+    items = []
+    for path in paths:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        items += [Item(r["text"], list(r["expect"]), bool(r.get("crisis")), r.get("area"),
+                       list(r.get("tags") or [])) for r in raw]
+    return items
 
 
 # ---------------------------------------------------------------------- systems
@@ -94,12 +119,19 @@ def routewijzer(kb: KnowledgeBase) -> tuple[Score, object]:
     matcher = Matcher(kb)
     crisis = CrisisDetector(kb)
 
-    def rank(item: Item) -> tuple[list[str], bool]:
+    def rank(item: Item) -> tuple[list[str], bool, bool]:
         hit = crisis.detect(item.text)
         ranked = [r.service.id for r in matcher.match(item.text, Profile(area=item.area))]
-        if hit:
-            ranked = list(hit.service_ids) + [s for s in ranked if s not in hit.service_ids]
-        return ranked, hit is not None
+        if hit is None:
+            return ranked, False, False
+        lines = list(hit.service_ids)
+        if hit.certain or not ranked:  # the emergency reply (also a safety net with no need)
+            ranked = lines + [s for s in ranked if s not in lines]
+        else:  # the need's answer, and the safety line with its number beside it
+            ranked = ranked[:1] + [s for s in lines if s != ranked[0]] + [
+                s for s in ranked[1:] if s not in lines
+            ]
+        return ranked, True, hit.certain or not ranked
 
     return Score("Routewijzer"), rank
 
@@ -114,13 +146,14 @@ def naive_fuzzy(kb: KnowledgeBase) -> tuple[Score, object]:
                 choices.append(word)
                 owners.append(service.id)
 
-    def rank(item: Item) -> tuple[list[str], bool]:
+    def rank(item: Item) -> tuple[list[str], bool, bool]:
         found = process.extract(item.text, choices, scorer=fuzz.WRatio, limit=60)
         ranking: list[str] = []
         for _, _, index in found:
             if owners[index] not in ranking:
                 ranking.append(owners[index])
-        return ranking, bool(ranking) and kb.services[ranking[0]].urgent
+        fired = bool(ranking) and kb.services[ranking[0]].urgent
+        return ranking, fired, fired
 
     return Score("rapidfuzz WRatio"), rank
 
@@ -139,11 +172,12 @@ def bm25(kb: KnowledgeBase) -> tuple[Score, object]:
         corpus.append(words(text))
     index = BM25Okapi(corpus)
 
-    def rank(item: Item) -> tuple[list[str], bool]:
+    def rank(item: Item) -> tuple[list[str], bool, bool]:
         scores = index.get_scores(words(item.text))
         order = sorted(range(len(ids)), key=lambda i: -scores[i])
         ranking = [ids[i] for i in order if scores[i] > 0]
-        return ranking, bool(ranking) and kb.services[ranking[0]].urgent
+        fired = bool(ranking) and kb.services[ranking[0]].urgent
+        return ranking, fired, fired
 
     return Score("BM25 (rank_bm25)"), rank
 
@@ -170,13 +204,13 @@ def clarifying_questions(kb: KnowledgeBase, items: list[Item]) -> float:
 # ---------------------------------------------------------------------- report
 
 
-def evaluate(kb: KnowledgeBase, items: list[Item]) -> list[Score]:
+def evaluate(kb: KnowledgeBase, items: list[Item], baselines: bool = True) -> list[Score]:
     results = []
-    for system in (routewijzer, naive_fuzzy, bm25):
+    for system in (routewijzer, naive_fuzzy, bm25) if baselines else (routewijzer,):
         score, rank = system(kb)
         for item in items:
-            ranking, fired = rank(item)
-            score.add(item, ranking, fired)
+            ranking, fired, certain = rank(item)
+            score.add(item, ranking, fired, certain)
         results.append(score)
     results[0].questions = clarifying_questions(kb, items)
     return results
@@ -188,38 +222,88 @@ def pct(part: float, whole: int) -> str:
 
 def print_table(scores: list[Score], out=sys.stdout) -> None:
     out.write(f"{'system':<20} {'top-1':>8} {'top-3':>8} {'MRR':>6} {'crisis recall':>14} "
-              f"{'false alarms':>13}\n")
+              f"{'false alarms':>13} {'safety lines':>13}\n")
     for s in scores:
         out.write(f"{s.name:<20} {pct(s.top1, s.n):>8} {pct(s.top3, s.n):>8} "
                   f"{s.rr / s.n if s.n else 0:6.3f} {pct(s.crisis_hits, s.crisis_n):>14} "
-                  f"{pct(s.false_alarms, s.benign_n):>13}\n")
+                  f"{pct(s.false_alarms, s.benign_n):>13} {pct(s.safety_lines, s.benign_n):>13}\n")
     first = scores[0]
-    out.write(f"\n{first.n} messages ({first.crisis_n} emergencies, {first.benign_n} other); "
-              f"Routewijzer asks {first.questions:.2f} clarifying questions on average.\n")
-    out.write("Baselines have no crisis layer: for them 'crisis recall' is an emergency line "
-              "ranked first, a 'false alarm' an emergency line first for an ordinary message.\n")
-    tags = sorted(first.by_tag.items(), key=lambda kv: -kv[1][0])
-    out.write("\nRoutewijzer top-1 by kind of message: " + ", ".join(
-        f"{tag} {pct(right, seen).strip()} ({seen})" for tag, (seen, right) in tags) + "\n")
+    out.write(f"\n{first.n} messages with an expected place, {first.crisis_n} emergencies, "
+              f"{first.benign_n} other; Routewijzer asks {first.questions:.2f} clarifying "
+              "questions on average.\n")
+
+
+def print_side_by_side(named: dict[str, Score], out=sys.stdout) -> None:
+    """Routewijzer on each set in one table, then top-1 (and crisis recall) per kind."""
+    names = list(named)
+    out.write(f"\n{'Routewijzer':<28}" + "".join(f"{n:>16}" for n in names) + "\n")
+    rows = [
+        ("messages", lambda s: str(s.n + (s.crisis_n + s.benign_n - s.n))),
+        ("top-1", lambda s: pct(s.top1, s.n)),
+        ("top-3", lambda s: pct(s.top3, s.n)),
+        ("MRR", lambda s: f"{s.rr / s.n if s.n else 0:.3f}"),
+        ("crisis recall", lambda s: pct(s.crisis_hits, s.crisis_n)),
+        ("false alarms", lambda s: pct(s.false_alarms, s.benign_n)),
+        ("safety line, ordinary need", lambda s: pct(s.safety_lines, s.benign_n)),
+        ("questions per message", lambda s: f"{s.questions:.2f}"),
+    ]
+    for label, value in rows:
+        out.write(f"{label:<28}" + "".join(f"{value(named[n]):>16}" for n in names) + "\n")
+    tags = sorted({t for s in named.values() for t in s.by_tag},
+                  key=lambda t: (t.startswith("recall"), t))
+    out.write("\nper kind (top-1; 'recall crisis-*': emergency reply or safety line)\n")
+    for tag in tags:
+        cells = []
+        for n in names:
+            seen, right = named[n].by_tag.get(tag, (0, 0))
+            cells.append(f"{pct(right, seen).strip()} ({seen})" if seen else "-")
+        out.write(f"  {tag:<26}" + "".join(f"{c:>16}" for c in cells) + "\n")
+
+
+def print_misses(score: Score, limit: int | None, out=sys.stdout) -> None:
+    """Emergencies missed first (the worst error), then false alarms, then wrong first places."""
+    groups = [
+        ("emergencies missed", score.crisis_misses),
+        ("false alarms (emergency reply for an ordinary message)", score.alarms),
+        ("wrong first place", score.misses),
+    ]
+    for title, rows in groups:
+        if not rows:
+            continue
+        shown = rows if limit is None else rows[:limit]
+        out.write(f"\n  {title} ({len(rows)}; expected -> got top 3):\n")
+        for item, got in shown:
+            area = f" [{item.area}]" if item.area else ""
+            out.write(f"    {item.text!r}{area}\n        expected {', '.join(item.expect) or '-'}"
+                      f" -> {', '.join(got) or 'nothing'}\n")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--data", type=Path, nargs="+",
+                        help="score these files as one set instead of the two default sets")
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
-    parser.add_argument("--misses", type=int, default=50, help="how many misses to list")
+    parser.add_argument("--misses", type=int, default=30,
+                        help="how many development misses of each kind to list "
+                             "(held-out misses are always all listed)")
     args = parser.parse_args(argv)
     kb = load_knowledge(args.knowledge)
-    items = load_items(args.data)
-    scores = evaluate(kb, items)
-    print_table(scores)
-    misses = scores[0].misses
-    if misses and args.misses:
-        print(f"\nRoutewijzer misses ({len(misses)}; expected -> got top 3):")
-        for item, got in misses[: args.misses]:
-            area = f" [{item.area}]" if item.area else ""
-            print(f"  {item.text!r}{area}\n      expected {', '.join(item.expect)} -> "
-                  f"{', '.join(got) or 'nothing'}")
+    sets = {"given": args.data} if args.data else DEFAULT_SETS
+    named: dict[str, Score] = {}
+    for name, paths in sets.items():
+        items = load_items(paths)
+        print(f"\n== {name}: {', '.join(p.name for p in paths)}")
+        scores = evaluate(kb, items)
+        print_table(scores)
+        named[name] = scores[0]
+    print("\nBaselines have no crisis layer: for them 'crisis recall' is an emergency line "
+          "ranked first, a 'false alarm' an emergency line first for an ordinary message.")
+    print_side_by_side(named)
+    for name, score in named.items():
+        held_out = name == "held-out"
+        print(f"\n== Routewijzer misses on {name}"
+              + (" (all of them)" if held_out else f" (at most {args.misses} of each kind)"))
+        print_misses(score, None if held_out else args.misses)
     return 0
 
 

@@ -41,7 +41,7 @@ def example_problems(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Problem]
                 hit = crisis.detect(example)
                 if hit and service.id in hit.service_ids:
                     continue
-                if hit:
+                if hit and hit.certain:
                     problems.append(
                         Problem(
                             service.file,

@@ -184,6 +184,7 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
                             "rules": list(hit.rule_ids),
                             "services": list(hit.service_ids),
                             "phrases": list(hit.phrases),
+                            "certain": hit.certain,
                         },
                         "results": [
                             {

@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 from bot.knowledge.hours import AMSTERDAM, open_state
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.matcher import Hit
+from bot.matching.text import STOP_WORDS, WEAK_WORDS, tokens
 
 OLD_AFTER_DAYS = 2 * 365
 
@@ -87,14 +88,19 @@ def reasons(
     area: str | None,
     theme: str | None,
     say: Texts,
+    never_quote: frozenset[str] = frozenset(),
 ) -> str | None:
+    """Why this place, in words the resident can check: only what they wrote themselves
+    ("je schreef ‘schulden’"), or the need it stands for when they wrote it otherwise ("je
+    vroeg naar schulden"), and only words that say what this place is for. Never a stop word,
+    a number, a place or person ("Lunetten", "man": the district and audience say those), nor
+    a word of danger or loss (`never_quote`): a resident should not see "‘overleden’" echoed."""
     parts = []
-    keywords = []
-    for hit in hits:
-        if hit.keyword not in keywords:
-            keywords.append(hit.keyword)
-    if keywords:
-        parts.append(say("why_words", words=", ".join(f"‘{k}’" for k in keywords[:3])))
+    wrote, asked = _why_words(service, hits, never_quote)
+    if wrote:
+        parts.append(say("why_words", words=", ".join(f"‘{w}’" for w in wrote[:3])))
+    elif asked:
+        parts.append(say("why_asked", words=", ".join(asked[:2])))
     if theme and theme in kb.themes:
         parts.append(say("why_theme", theme=kb.themes[theme].label(say.lang)))
     if area and area in service.areas and kb.areas[area].kind == "district":
@@ -104,6 +110,41 @@ def reasons(
     elif any(kb.areas.get(a) and kb.areas[a].kind == "country" for a in service.areas):
         parts.append(say("why_area_country"))
     return say("card_why", reasons="; ".join(parts)) if parts else None
+
+
+_QUOTED_HOW = ("exact", "phrase", "compound")  # the resident's own word met the knowledge's
+
+
+def _why_words(
+    service: Service, hits: tuple[Hit, ...], never_quote: frozenset[str]
+) -> tuple[list[str], list[str]]:
+    """(words the resident wrote, needs they asked for) that explain this service."""
+    own = {w for text in (service.name, *_all_keywords(service)) for w in tokens(text)}
+
+    def says_need(words: list[str]) -> bool:
+        return bool(words) and all(
+            w not in STOP_WORDS and w not in WEAK_WORDS and w not in never_quote
+            and not w.isdigit() and len(w) > 2
+            for w in words
+        )
+
+    wrote: list[str] = []
+    asked: list[str] = []
+    for hit in hits:
+        keyword = tokens(hit.keyword)
+        if not says_need(keyword) or not set(keyword) <= own:
+            continue  # a word of a description or an example explains nothing to a resident
+        typed = tokens(hit.word)
+        if hit.word and hit.how in _QUOTED_HOW and says_need(typed):
+            if hit.word not in wrote:
+                wrote.append(hit.word)
+        elif hit.keyword not in asked:
+            asked.append(hit.keyword)
+    return wrote, asked
+
+
+def _all_keywords(service: Service) -> list[str]:
+    return [k for words in service.keywords.values() for k in words]
 
 
 def service_card(

@@ -60,6 +60,13 @@ class Engine:
         self.forget_after_days = forget_after_days
         self.matcher = matcher or Matcher(kb)
         self.crisis = CrisisDetector(kb)
+        self._crisis_rules = {rule.id: rule for rule in kb.crisis}
+        # Words a "why" line never echoes: danger and loss, places and people.
+        self._never_quote = (
+            self.crisis.phrase_words
+            | frozenset(w for name in self.matcher.profiles.place_names for w in name.split())
+            | frozenset(w for key in self.matcher.profiles.audience_words for w in key.split())
+        )
         self.clock = clock or (lambda: datetime.now(AMSTERDAM))
 
     # ------------------------------------------------------------------ entry point
@@ -102,6 +109,8 @@ class Engine:
             state.theme = None
         state.candidates = [c for c in state.candidates if c.service_id in self.kb.services]
         state.shown = [s for s in state.shown if s in self.kb.services]
+        if state.safety not in self._crisis_rules:
+            state.safety = None
         return state
 
     def language_for(self, hint: str | None) -> str:
@@ -191,12 +200,34 @@ class Engine:
             return Outcome(state, [Reply(say("ask_describe"), buttons=self._theme_buttons(say))])
         audience_in_text = self.matcher.profiles.audience(text)
         hit = self.crisis.detect(text)
-        if hit:
+        if hit and hit.certain:
             return self._crisis(state, hit.service_ids)
-        answered = self._answer_to_question(state, text)
-        if answered is not None:
-            return answered
-        return self._new_need(state, text, audience_in_text)
+        outcome = self._answer_to_question(state, text)
+        if outcome is None:
+            outcome = self._new_need(state, text, audience_in_text)
+        if hit:
+            return self._with_safety_net(outcome, hit.rule_ids[0])
+        return outcome
+
+    def _with_safety_net(self, outcome: Outcome, rule_id: str) -> Outcome:
+        """Words that may mean danger but need not: answer the need, and add one short line
+        with the rule's first line and a way into the emergency reply. With no need found,
+        the emergency reply itself is the answer: never only a list of ordinary places."""
+        state = outcome.state
+        services = self._crisis_rules[rule_id].services
+        if outcome.tag == "no_match":
+            return self._crisis(state, services)
+        state.safety = rule_id
+        say = Texts(self.kb, state.lang)
+        line = next((self.kb.services[s] for s in services if s in self.kb.services), None)
+        if line is None:
+            return outcome
+        phone = " / ".join(line.contact.phones)
+        text = say("safety_line", service=line.name, phone=phone) if phone else say(
+            "safety_line_no_phone", service=line.name
+        )
+        button = ((Button(say("button_in_danger"), f"d:{rule_id}"),),)
+        return replace(outcome, replies=[*outcome.replies, Reply(text, buttons=button)])
 
     def _answer_to_question(self, state: Conversation, text: str) -> Outcome | None:
         """A typed answer to the question just asked; None when it is a new need instead."""
@@ -406,7 +437,7 @@ class Engine:
         others: list[Ranked],
         say: Texts,
     ) -> Reply:
-        why = reasons(self.kb, service, hits, state.area, state.theme, say)
+        why = reasons(self.kb, service, hits, state.area, state.theme, say, self._never_quote)
         body = service_card(self.kb, service, self.clock(), say, why)
         alternatives = [r.service for r in others if r.service.id not in state.shown]
         rows: list[tuple[Button, ...]] = [
@@ -516,6 +547,8 @@ class Engine:
             return self._feedback(state, value)
         if kind == "l" and value in self.kb.texts:
             return self._set_language(state, value)
+        if kind == "d" and value in self._crisis_rules:
+            return self._crisis(state, self._crisis_rules[value].services)
         if kind == "c" and value == "restart":
             return self._start(state, "")
         if kind == "c" and value == "forget":

@@ -31,6 +31,9 @@ class Conversation:
     candidates: list[Candidate] = field(default_factory=list)
     theme: str | None = None
     shown: list[str] = field(default_factory=list)
+    # The crisis rule whose words the last need suggested without certainty: its line is shown
+    # beside the answer, and "Ik ben nu in gevaar" opens it. A rule id, never the words.
+    safety: str | None = None
 
     @property
     def profile(self) -> Profile:
@@ -44,6 +47,7 @@ class Conversation:
         self.theme = None
         self.shown = []
         self.urgent = None
+        self.safety = None
 
     def copy(self) -> Conversation:
         """A copy the engine may change while the caller keeps the original (candidates and
@@ -92,7 +96,7 @@ class Conversation:
             return cls(lang=lang if isinstance(lang, str) else "nl")
 
     def _well_typed(self) -> bool:
-        optional_texts = (self.area, self.probable_area, self.audience, self.theme)
+        optional_texts = (self.area, self.probable_area, self.audience, self.theme, self.safety)
         return (
             isinstance(self.lang, str)
             and isinstance(self.lang_chosen, bool)

@@ -89,7 +89,7 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
     areas = _load_areas(reader, directory / "areas.yaml")
     services = _load_services(reader, directory / "services")
     synonyms = _load_synonyms(reader, directory / "synonyms.yaml")
-    crisis, required, not_typos = _load_crisis(reader, directory / "crisis.yaml")
+    crisis, required, not_typos, concepts, markers = _load_crisis(reader, directory / "crisis.yaml")
     texts = _load_texts(reader, directory / "texts")
     about = _load_about(reader, directory / "about.yaml")
 
@@ -108,6 +108,10 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
         directory=str(directory),
         emergency_services=tuple(required),
         crisis_not_typos=not_typos,
+        crisis_concepts=concepts,
+        crisis_calm=markers["calm"],
+        crisis_distance=markers["distance"],
+        crisis_now=markers["now"],
     )
 
 
@@ -258,9 +262,13 @@ def _load_synonyms(reader: _Reader, path: Path) -> dict[str, dict[str, tuple[str
     }
 
 
-def _load_crisis(
-    reader: _Reader, path: Path
-) -> tuple[list[tuple[CrisisRule, str]], list[str], tuple[str, ...]]:
+def _load_crisis(reader: _Reader, path: Path) -> tuple[
+    list[tuple[CrisisRule, str]],
+    list[str],
+    tuple[str, ...],
+    dict[str, dict[str, tuple[str, ...]]],
+    dict[str, dict[str, tuple[str, ...]]],
+]:
     data = reader.read(path, "crisis") or {}
     file = reader.name(path)
     rules = [
@@ -271,13 +279,54 @@ def _load_crisis(
                 phrases=_local_tuple(r.get("phrases")),
                 unless=_local_tuple(r.get("unless")),
                 audience=tuple(r.get("audience") or ()),
+                situations=tuple(r.get("situations") or ()),
+                possible=tuple(r.get("possible") or ()),
             ),
             f"{file}:{r['_line']}",
         )
         for r in data.get("crisis") or []
         if r and r.get("id")
     ]
-    return rules, list(data.get("required_services") or []), tuple(data.get("not_typos") or ())
+    concepts = {
+        str(name): _local_tuple(words)
+        for name, words in (data.get("concepts") or {}).items()
+        if not str(name).startswith("_")
+    }
+    for rule, where in rules:
+        _check_concept_names(reader, rule, where, concepts)
+    return (
+        rules,
+        list(data.get("required_services") or []),
+        tuple(data.get("not_typos") or ()),
+        concepts,
+        {name: _local_tuple(data.get(name)) for name in ("calm", "distance", "now")},
+    )
+
+
+_CONCEPT_REF = re.compile(r"@([\w-]+)")
+
+
+def _check_concept_names(
+    reader: _Reader, rule: CrisisRule, where: str, concepts: dict[str, object]
+) -> None:
+    """A rule naming a concept that does not exist would silently never fire: refuse it."""
+    file, _, line = where.rpartition(":")
+    phrases = [p for ps in rule.phrases.values() for p in ps]
+    for field_name, patterns in (
+        ("situations", rule.situations),
+        ("possible", rule.possible),
+        ("phrases", phrases),
+    ):
+        for pattern in patterns:
+            for name in _CONCEPT_REF.findall(pattern):
+                if name not in concepts:
+                    reader.add(
+                        file,
+                        int(line),
+                        f"{rule.id}.{field_name}",
+                        f"unknown concept '@{name}' in '{pattern}'",
+                        _suggest(name, list(concepts)) or "define it under `concepts:`",
+                    )
 
 
 _FIELD_NAMES = re.compile(r"\{(\w+)\}")

@@ -95,6 +95,8 @@ class CrisisRule:
     phrases: dict[str, tuple[str, ...]]
     unless: dict[str, tuple[str, ...]] = field(default_factory=dict)
     audience: tuple[str, ...] = ()
+    situations: tuple[str, ...] = ()
+    possible: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,11 @@ class KnowledgeBase:
     crisis_not_typos: tuple[str, ...] = ()
     # crisis.yaml's required_services, most important first: the lines that must always exist.
     emergency_services: tuple[str, ...] = ()
+    # crisis.yaml's concepts (name -> language -> words) and its calm words per language.
+    crisis_concepts: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    crisis_calm: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    crisis_distance: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    crisis_now: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def languages(self) -> tuple[str, ...]:

@@ -297,6 +297,16 @@ CRISIS_RULE = Field(
             "audience",
             "Only when the writer says they are this young ('ik ben 12'): kinderen, jongeren.",
         ),
+        texts(
+            "situations",
+            "Situations that are this emergency in any language: concepts from `concepts` that "
+            "must all occur, joined by ' + ' ('@pillen + @veel + @innemen'); '@a|@b' is either.",
+        ),
+        texts(
+            "possible",
+            "Situations or phrases that may be this emergency but need not be ('@uitzichtloos'): "
+            "the bot answers the need and adds one safety line with this rule's first service.",
+        ),
     ),
 )
 
@@ -316,6 +326,42 @@ CRISIS_FILE = Field(
             "not_typos",
             "Ordinary words that look like a typo of an emergency word but are not "
             "(gestolen is not gestoken).",
+        ),
+        Field(
+            "concepts",
+            "dict",
+            "Named groups of words and phrases, per language, that rules use as '@name': "
+            "the means, the signs and the people of a situation.",
+            item=Field(
+                "concept",
+                "object",
+                "Words per language.",
+                fields=tuple(
+                    Field(lang, "list", f"In {lang}.", item=Field("item", "text", ""))
+                    for lang in LANGUAGES
+                ),
+            ),
+        ),
+        per_language(
+            "distance",
+            "Words that put one alarming signal at a distance: the past, a story, a course, a "
+            "question asked to be ready ('vorig jaar', 'hoe herken je'). Like `unless`, for "
+            "every rule.",
+            _LOCAL_TEXTS,
+            required_nl=False,
+        ),
+        per_language(
+            "now",
+            "Words that say it is happening now ('nu', 'weer'): `distance` then silences nothing.",
+            _LOCAL_TEXTS,
+            required_nl=False,
+        ),
+        per_language(
+            "calm",
+            "Words that say it is not urgent now ('niet dringend'): an emergency rule then only "
+            "adds a safety line to the ordinary answer.",
+            _LOCAL_TEXTS,
+            required_nl=False,
         ),
     ),
 )

@@ -1,59 +1,133 @@
 """Emergency detection: runs first on every free-text message.
 
-Tolerant where it matters (typos in long words, one word in between: "mijn man slaat me
-echt"), strict where a false alarm would hijack an ordinary question:
-- phrases match whole words ("brand" is not "brandweer");
-- short words match exactly or by their stem, never by similarity ("slaat" is not "staat");
-- a typo is only a typo when the typed word is not itself a real word the bot knows
-  ("gestolen" is not a typo of "gestoken"): the knowledge base's own vocabulary plus the
-  crisis file's `not_typos` list;
-- a rule's `unless` words ("cursus", "vorig jaar") make one alarming phrase harmless; two
-  different alarming phrases in one message still count.
+Emergencies are recognised as situations, not only as fixed phrases. `knowledge/crisis.yaml`
+names concepts (the means: pills, a bridge, a rope; the signs of a body in danger; the people
+at home) and a rule fires when the concepts of one of its situations all occur in the message
+("@pillen + @veel + @innemen" catches "een hele strip slaappillen doorgeslikt" and its cousins).
+Two strengths:
+- certain: the emergency reply goes before everything else;
+- possible: the words suggest danger but not surely ("ik kan niet meer"); the resident gets an
+  answer to their need plus one safety line with the rule's first line (113, 112, ...).
+
+Tolerant where it matters (word forms, compounds, typos in long words, one word in between),
+strict where a false alarm would hijack an ordinary question:
+- words match whole ("brand" is not "brandweer"), or as the head of a compound
+  ("slaappillen" holds "pillen"), or by stem for longer words;
+- a typo is only a typo when the typed word is not itself a real word (lexicon: wordfreq's
+  Dutch and English, the knowledge's own words, `not_typos`): "gestolen" is not "gestoken";
+- a negation inside or right before a phrase undoes it ("ik wil niet dood", "geen
+  zelfmoordgedachten");
+- a rule's `unless` words ("cursus", "vorig jaar") make one alarming signal harmless; two
+  different ones still count;
+- `calm` words ("niet dringend") turn a certain emergency into a safety line, never silence it.
 Stop words are kept here: "niet meer leven" needs its "niet".
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import CrisisRule, KnowledgeBase
+from bot.matching.lexicon import is_known_word
 from bot.matching.profile import writer_group
-from bot.matching.text import stem, tokens
+from bot.matching.text import stem, stem_en, tokens
 
 MAX_GAP = 1  # words allowed between the words of a phrase, in total
-MIN_STEM_LENGTH = 5  # "been" and "ben" share a stem; only longer words may meet on theirs
+MIN_STEM_LENGTH = 4  # "been"/"ben", "bang"/"banging": short typed words never meet on a stem
 MIN_TYPO_LENGTH = 7  # shorter words have too many real neighbours to guess at typos
+MIN_HEAD_LENGTH = 5  # "slaappillen" ends in "pillen": a compound's head says what it is
+MIN_MODIFIER_LENGTH = 3  # ... but "beleven" is no kind of "leven"
+NEGATIONS = frozenset(
+    "niet geen nooit zonder not no never without t dont didnt doesnt isnt wasnt".split()
+)
+_CONCEPT = re.compile(r"@([\w-]+)")
+_STEMMERS = {"nl": stem, "en": stem_en}
+
+Words = tuple[str, ...]
+Element = tuple[Words, ...]  # alternatives: any one of them satisfies the element
+Pattern = tuple[Element, ...]  # every element must occur somewhere in the message
 
 
 @dataclass(frozen=True)
 class CrisisHit:
-    """The emergency found: the rules that fired, their services in order, and why."""
+    """The emergency found: the rules that fired, their services in order, and why.
+
+    `certain` is False for the safety net: the words suggest danger but not surely, so the
+    resident's need is answered with one safety line added instead of the emergency reply.
+    """
 
     rule_ids: tuple[str, ...]
     service_ids: tuple[str, ...]
     phrases: tuple[str, ...]
+    certain: bool = True
+
+
+@dataclass(frozen=True)
+class _Rule:
+    rule: CrisisRule
+    certain: tuple[tuple[str, Pattern], ...]
+    possible: tuple[tuple[str, Pattern], ...]
+    unless: tuple[Words, ...]
 
 
 class CrisisDetector:
     def __init__(self, kb: KnowledgeBase):
-        self.rules: list[tuple[CrisisRule, list[Phrase], list[tuple[str, ...]]]] = []
+        concepts = {
+            name: tuple(w for ps in langs.values() for p in ps if (w := tuple(tokens(p))))
+            for name, langs in kb.crisis_concepts.items()
+        }
+
+        def compile_all(patterns) -> tuple[tuple[str, Pattern], ...]:
+            # Each pattern once, though it may stand in several languages ("suicide").
+            unique = dict.fromkeys(patterns)
+            return tuple((p, c) for p in unique if (c := _compile(p, concepts)))
+
+        self.rules: list[_Rule] = []
         for rule in kb.crisis:
-            # Each phrase once, though it may stand in several languages ("suicide").
-            phrases = list(dict.fromkeys(_parts(p) for ps in rule.phrases.values() for p in ps))
-            unless = [tuple(tokens(p)) for ps in rule.unless.values() for p in ps]
-            self.rules.append((rule, [p for p in phrases if p], [u for u in unless if u]))
+            phrases = [p for ps in rule.phrases.values() for p in ps]
+            unless = tuple(u for ps in rule.unless.values() for p in ps if (u := tuple(tokens(p))))
+            self.rules.append(
+                _Rule(
+                    rule,
+                    compile_all([*phrases, *rule.situations]),
+                    compile_all(rule.possible),
+                    unless,
+                )
+            )
+        def phrases(per_language: dict[str, tuple[str, ...]]) -> tuple[Words, ...]:
+            return tuple(w for ps in per_language.values() for p in ps if (w := tuple(tokens(p))))
+
+        self.calm = phrases(kb.crisis_calm)
+        self.now = phrases(kb.crisis_now)
+        # The past, a story, a course: silence one signal like every rule's own `unless`.
+        self.rules = [
+            _Rule(r.rule, r.certain, r.possible, r.unless + phrases(kb.crisis_distance))
+            for r in self.rules
+        ]
         self.real_words = _vocabulary(kb)
-        self.phrase_words = frozenset(
-            w for _, phrases, _ in self.rules for p in phrases for part in p for w in part
-        )
+        alternatives = {
+            words
+            for r in self.rules
+            for _, pattern in (*r.certain, *r.possible)
+            for element in pattern
+            for words in element
+        }
+        self._word_sets = {
+            words: frozenset(words) for words in alternatives | set(self.calm) | set(self.now)
+        }
+        self.phrase_words = frozenset(w for words in self._word_sets for w in words)
+        self._languages = _word_languages(kb)
         self._long_words = [w for w in self.phrase_words if len(w) >= MIN_TYPO_LENGTH]
+        self._heads = [w for w in self.phrase_words if len(w) >= MIN_HEAD_LENGTH]
         self._meets = lru_cache(maxsize=65536)(self._phrase_words_met)
         self._harmless = lru_cache(maxsize=65536)(self._unless_word)
 
     def detect(self, text: str) -> CrisisHit | None:
+        """The emergency in a message: certain, possible (safety net), or None."""
         words = tokens(text)
         if not words:
             return None
@@ -65,54 +139,107 @@ class CrisisDetector:
         def same(typed: str, wanted: str) -> bool:
             return wanted in self._meets(typed)
 
-        rule_ids: list[str] = []
-        services: list[str] = []
-        phrases: list[str] = []
-        for rule, rule_phrases, unless in self.rules:
+        def found_in(patterns: tuple[tuple[str, Pattern], ...]) -> list[str]:
+            """The patterns found, one per distinct stretch of the message: the same words
+            reached through a phrase and through a concept are one signal, not two."""
+            found: dict[frozenset[int], str] = {}
+            for label, pattern in patterns:
+                where: set[int] = set()
+                for element in pattern:
+                    spot = next(
+                        (
+                            p
+                            for alt in element
+                            if self._word_sets[alt] <= met  # cheap test before the real one
+                            and (p := _find(words, alt, MAX_GAP, same))
+                        ),
+                        None,
+                    )
+                    if spot is None:
+                        break
+                    where |= spot
+                else:
+                    found.setdefault(frozenset(where), label)
+            return [
+                label for spot, label in found.items()
+                if not any(spot < other for other in found)  # inside a longer one: the same
+            ]
+
+        happening_now = any(_find(words, n, 0, same, negations=False) for n in self.now)
+        certain: list[tuple[CrisisRule, str]] = []
+        possible: list[tuple[CrisisRule, str]] = []
+        for compiled in self.rules:
+            rule = compiled.rule
             if rule.audience and writer not in rule.audience:
                 continue
-            found = [
-                p for p in rule_phrases
-                if all(w in met for part in p for w in part)  # cheap test before the real one
-                and all(self._find(words, part, MAX_GAP, same) for part in p)
-            ]
-            if not found:
+            strong = found_in(compiled.certain)
+            weak = [] if strong else found_in(compiled.possible)
+            signals = strong or weak
+            if not signals:
                 continue
-            # An `unless` word makes one alarming phrase harmless ("EHBO cursus bewusteloos");
+            # An `unless` word makes one alarming signal harmless ("EHBO cursus bewusteloos");
             # two different ones still make an emergency ("wesp gestoken, kan niet ademen").
-            if len(found) < 2 and any(self._find(words, u, 0, self._harmless) for u in unless):
+            if len(signals) < 2 and not happening_now and any(
+                _find(words, u, 0, self._harmless, negations=False) is not None
+                for u in compiled.unless
+            ):
                 continue
-            rule_ids.append(rule.id)
-            phrases.append(" + ".join(" ".join(part) for part in found[0]))
-            services.extend(s for s in rule.services if s not in services)
-        if not rule_ids:
+            (certain if strong else possible).append((rule, signals[0]))
+        if certain and any(
+            _find(words, c, MAX_GAP, same, negations=False) is not None for c in self.calm
+        ):
+            possible, certain = certain + possible, []  # "niet dringend": a safety line
+        chosen = certain or possible
+        if not chosen:
             return None
-        return CrisisHit(tuple(rule_ids), tuple(services), tuple(phrases))
+        services: list[str] = []
+        for rule, _ in chosen:
+            services.extend(s for s in rule.services if s not in services)
+        return CrisisHit(
+            tuple(rule.id for rule, _ in chosen),
+            tuple(services),
+            tuple(label for _, label in chosen),
+            certain=bool(certain),
+        )
 
     def _phrase_words_met(self, typed: str) -> frozenset[str]:
         """Every phrase word this typed word counts as; worked out once per typed word."""
         candidates = {typed} & self.phrase_words
-        if len(typed) >= MIN_STEM_LENGTH:
+        if len(typed) > MIN_STEM_LENGTH:
             candidates |= {w for w in self.phrase_words if w[:2] == typed[:2]}
         candidates |= {w for w in self._long_words if abs(len(w) - len(typed)) <= 2}
         candidates |= {w for w in self._long_words if typed.startswith(w)}
+        if len(typed) >= MIN_HEAD_LENGTH + MIN_MODIFIER_LENGTH:
+            candidates |= {w for w in self._heads if typed.endswith(w)}
         return frozenset(w for w in candidates if self._same_word(typed, w))
 
     def _same_word(self, typed: str, wanted: str) -> bool:
         if typed == wanted:
             return True
-        if min(len(typed), len(wanted)) >= MIN_STEM_LENGTH and stem(typed) == stem(wanted):
-            return True
+        if len(typed) > MIN_STEM_LENGTH and len(wanted) >= MIN_STEM_LENGTH and any(
+            stemmer(typed) == stemmer(wanted) for stemmer in self._stemmers(wanted)
+        ):
+            return True  # in the word's own language: Dutch "slaap" is not English "slaps"
+        if (
+            len(wanted) >= MIN_HEAD_LENGTH
+            and len(typed) - len(wanted) >= MIN_MODIFIER_LENGTH
+            and typed.endswith(wanted)
+        ):
+            return True  # a compound's head: "slaappillen" is a kind of "pillen"
         if len(wanted) < MIN_TYPO_LENGTH:
             return False
         if len(typed) > len(wanted) and typed.startswith(wanted):
             return True  # a compound: "zelfmoordgedachten" holds "zelfmoord"
-        if typed in self.real_words:
+        if typed in self.real_words or is_known_word(typed):
             return False
         allowed = 2 if len(wanted) >= 10 else 1
         if abs(len(typed) - len(wanted)) > allowed:
             return False
         return Levenshtein.distance(typed, wanted, score_cutoff=allowed) <= allowed
+
+    def _stemmers(self, word: str):
+        languages = self._languages.get(word, ("nl", "en"))
+        return [_STEMMERS[lang] for lang in languages if lang in _STEMMERS] or [stem, stem_en]
 
     @staticmethod
     def _unless_word(typed: str, wanted: str) -> bool:
@@ -121,36 +248,99 @@ class CrisisDetector:
         and a matched one must never hide a real emergency: they are chosen with care."""
         if typed == wanted or stem(typed) == stem(wanted):
             return True
-        return len(wanted) >= 4 and (typed.startswith(wanted) or typed.endswith(wanted))
-
-    @staticmethod
-    def _find(words: list[str], phrase: tuple[str, ...], max_gap: int, same) -> bool:
-        """Whether the phrase's words occur in order, with at most `max_gap` words between."""
-
-        def search(pos: int, part: int, gap_left: int) -> bool:
-            if part == len(phrase):
-                return True
-            limit = len(words) if part == 0 else min(len(words), pos + gap_left + 1)
-            for i in range(pos, limit):
-                if same(words[i], phrase[part]):
-                    used = 0 if part == 0 else i - pos
-                    if search(i + 1, part + 1, gap_left - used):
-                        return True
+        if len(wanted) < 4:
             return False
+        # A compound of the harmless word and another real word: not "serieus" for "serie".
+        if typed.startswith(wanted):
+            other = typed[len(wanted) :]
+        elif typed.endswith(wanted):
+            other = typed[: -len(wanted)]
+        else:
+            return False
+        if len(other) < 3:
+            return False
+        return is_known_word(other) or is_known_word(other.strip("s"))
 
-        return search(0, 0, max_gap)
+
+def _find(
+    words: list[str], phrase: Words, max_gap: int, same, negations: bool = True
+) -> frozenset[int] | None:
+    """Where the phrase's words occur in order, with at most `max_gap` words between: the
+    positions of the words met, or None.
+
+    With `negations`, a negation right before the phrase or in a gap undoes it: "ik wil niet
+    dood" is not "wil dood", "geen zelfmoordgedachten" is not "zelfmoordgedachten".
+    """
+
+    def search(pos: int, part: int, gap_left: int) -> tuple[int, ...] | None:
+        if part == len(phrase):
+            return ()
+        limit = len(words) if part == 0 else min(len(words), pos + gap_left + 1)
+        for i in range(pos, limit):
+            if part > 0 and negations and words[i] in NEGATIONS and phrase[part] != words[i]:
+                return None  # a "niet" in the gap
+            if not same(words[i], phrase[part]):
+                continue
+            if part == 0 and negations and i > 0 and words[i - 1] in NEGATIONS:
+                continue
+            if part == len(phrase) - 1 and negations and _negated_after(words, i):
+                continue  # "mijn man slaat me niet"
+            used = 0 if part == 0 else i - pos
+            rest = search(i + 1, part + 1, gap_left - used)
+            if rest is not None:
+                return (i, *rest)
+        return None
+
+    found = search(0, 0, max_gap)
+    return None if found is None else frozenset(found)
 
 
-Phrase = tuple[tuple[str, ...], ...]
+# After "hij slaat me niet", a denial ends the thought; "... niet meer bewegen" goes on.
+_DENIAL_ENDS = frozenset("ofzo hoor echt maar want of en trouwens gelukkig hoor".split())
 
 
-def _parts(phrase: str) -> Phrase:
-    """'koorts + weekend': every part must occur, in any order; a plain phrase has one part."""
-    return tuple(part for part in (tuple(tokens(p)) for p in phrase.split(" + ")) if part)
+def _negated_after(words: list[str], last: int) -> bool:
+    """A Dutch "niet" right after a phrase, closing the thought, denies it ("hij slaat me
+    niet ofzo"); "kan zijn arm niet meer bewegen" is no denial."""
+    after = words[last + 1 : last + 3]
+    return bool(after) and after[0] == "niet" and (len(after) < 2 or after[1] in _DENIAL_ENDS)
+
+
+def _compile(pattern: str, concepts: dict[str, tuple[Words, ...]]) -> Pattern:
+    """'@pillen + veel + @innemen' -> elements; '@a|@b' is either; a plain phrase is one element.
+
+    Unknown concepts are refused by the loader, so here they simply match nothing."""
+    elements: list[Element] = []
+    for part in pattern.split(" + "):
+        alternatives: list[Words] = []
+        for option in part.split("|"):
+            option = option.strip()
+            name = _CONCEPT.fullmatch(option)
+            if name:
+                alternatives.extend(concepts.get(name.group(1), ()))
+            elif words := tuple(tokens(option)):
+                alternatives.append(words)
+        if not alternatives:
+            return ()
+        elements.append(tuple(dict.fromkeys(alternatives)))
+    return tuple(elements)
+
+
+def _word_languages(kb: KnowledgeBase) -> dict[str, tuple[str, ...]]:
+    """The languages each crisis word is written in, so it is stemmed by its own rules."""
+    found: dict[str, set[str]] = {}
+    sources = [rule.phrases for rule in kb.crisis] + list(kb.crisis_concepts.values())
+    for per_language in sources:
+        for lang, phrases in per_language.items():
+            for phrase in phrases:
+                for word in tokens(phrase.replace("+", " ")):
+                    found.setdefault(word, set()).add(lang)
+    return {word: tuple(sorted(langs)) for word, langs in found.items()}
 
 
 def _vocabulary(kb: KnowledgeBase) -> frozenset[str]:
-    """Real words the bot knows: a message word among them is meant as written."""
+    """Real words the bot knows beyond the lexicon: a message word among them is meant as
+    written. Words of the crisis rules themselves are left out (they are what we look for)."""
     texts: list[str] = [*kb.crisis_not_typos]
     for service in kb.services.values():
         texts.append(service.name)
@@ -162,6 +352,13 @@ def _vocabulary(kb: KnowledgeBase) -> frozenset[str]:
         for key, values in table.items():
             texts.append(key)
             texts.extend(values)
-    crisis_words = {w for rule in kb.crisis for ps in rule.phrases.values() for p in ps
-                    for w in tokens(p.replace("+", " "))}
+    crisis_words = {
+        w
+        for rule in kb.crisis
+        for ps in rule.phrases.values()
+        for p in ps
+        for w in tokens(p.replace("+", " "))
+    }
+    crisis_words |= {w for langs in kb.crisis_concepts.values() for ps in langs.values()
+                     for p in ps for w in tokens(p)}
     return frozenset(w for text in texts for w in tokens(text)) - crisis_words

@@ -20,6 +20,7 @@ FIELD_WEIGHTS = {"keywords": 3.0, "name": 2.5, "examples": 1.2, "description": 0
 MAX_PHRASE_WORDS = 4
 PHRASE_PART_SHARE = 0.5
 MIN_FUZZY_LENGTH = 4
+MIN_NUMBER_LENGTH = 3  # a number alone is a term only from 3 digits: "112", "113"
 
 
 def word_terms(word: str) -> frozenset[str]:
@@ -56,9 +57,13 @@ class SearchIndex:
                 # Hoograven, ...") is about where, which the district handles. Names and
                 # keywords keep it ("Bibliotheek Lunetten"), to tell places of one district apart.
                 skip = places if field_name in ("description", "examples") else frozenset()
+                # A number in a description or example is a phone number, a year or an age:
+                # a resident's "80" or "2016" must not find it. Names and keywords keep theirs
+                # ("113", "14 030"), which residents do type.
+                numbers = field_name in ("keywords", "name")
                 for text in texts:
                     index._add_text(
-                        postings, service.id, text, weight, field_name == "keywords", skip
+                        postings, service.id, text, weight, field_name == "keywords", skip, numbers
                     )
         index.postings = dict(postings)
         n = max(index.service_count, 1)
@@ -75,13 +80,16 @@ class SearchIndex:
         weight: float,
         whole: bool,
         skip: frozenset[str] = frozenset(),
+        numbers: bool = True,
     ) -> None:
-        words = [w for w in content_words(text) if w not in skip]
+        words = [w for w in content_words(text) if w not in skip and (numbers or not w.isdigit())]
         if whole and len(words) > 1:
             # "blauwe plekken" is about bruises; "plekken" on its own is not: the words of a
             # multi-word keyword count for less alone than the whole phrase does.
             weight *= PHRASE_PART_SHARE
         for word in words:
+            if word.isdigit() and len(word) < MIN_NUMBER_LENGTH:
+                continue  # "14" of "14 030" alone is an age or a house number; the phrase counts
             terms = self.words.get(word) or word_terms(word)
             self.words[word] = terms
             for term in terms:

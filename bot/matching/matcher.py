@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.index import MAX_PHRASE_WORDS, MIN_FUZZY_LENGTH, SearchIndex, word_terms
+from bot.matching.lexicon import is_known_word, warm_up
 from bot.matching.profile import Profile, ProfileReader
 from bot.matching.text import STOP_WORDS, WEAK_WORDS, stem, tokens
 
@@ -83,6 +84,7 @@ class Matcher:
         self._fuzzy = lru_cache(maxsize=16384)(self._fuzzy_terms)
         self._compound = lru_cache(maxsize=16384)(self._compound_terms)
         self.ubiquitous = max(MIN_UBIQUITOUS, len(kb.services) // 2)
+        warm_up()
 
     # ------------------------------------------------------------------ relevance
 
@@ -162,7 +164,10 @@ class Matcher:
             ):
                 self._add_group(expansions, group, quality * SYNONYM_QUALITY, "synonym")
             if not exact and word not in place_words:
-                for term, q, how in (*self._compound(word), *self._fuzzy(word)):
+                # A real word is meant as written: it may be a compound of known parts, never a
+                # typo of another keyword ("roken" is not "broken", "gestorven" not "gestolen").
+                guesses = () if is_known_word(word) else self._fuzzy(word)
+                for term, q, how in (*self._compound(word), *guesses):
                     if term not in expansions:
                         expansions[term] = (quality * q, how)
             units.append(_Unit(word, frozenset({i}), expansions))
@@ -232,7 +237,9 @@ class Matcher:
             parts = [(t, COMPOUND_QUALITY, "compound") for t in left_terms + right_terms]
             if right_terms:
                 return tuple(parts)
-            if not best and len(left) >= 5:
+            # Only the left part is a knowledge word: it still counts when the right part is a
+            # real word too ("schuldenberg"), never when it is a scrap ("optillen" is no "op").
+            if not best and len(left) >= 5 and is_known_word(right):
                 best = tuple((t, COMPOUND_QUALITY * 0.8, "compound") for t in left_terms)
         return best
 
