@@ -92,7 +92,14 @@ class Engine:
                 state,
                 [Reply(say("unsupported", kind=say(kind_key)), buttons=self._theme_buttons(say))],
             )
-        return self._text(state, event.value)
+        outcome = self._text(state, event.value)
+        # The resident's own words explain this turn's card ("je schreef ‘schulden’"); they are
+        # not kept beyond it, in memory or on disk: later cards say "je vroeg naar schulden".
+        outcome.state.candidates = [
+            Candidate(c.service_id, c.score, tuple(Hit("", h.keyword, h.how) for h in c.hits))
+            for c in outcome.state.candidates
+        ]
+        return outcome
 
     def _still_known(self, state: Conversation) -> Conversation:
         """Forget what the knowledge no longer has: a state saved before a /reload (or a
@@ -280,10 +287,7 @@ class Engine:
                     [Reply(note + "\n\n" + say("ask_describe"), buttons=self._theme_buttons(say))],
                 )
             return Outcome(state, self._no_match(state), tag="no_match")
-        state.candidates = [
-            Candidate(c.service_id, c.score, tuple(Hit("", h.keyword, h.how) for h in c.hits))
-            for c in candidates
-        ]
+        state.candidates = candidates  # with the resident's words, for this turn's card only
         return self._next(state)
 
     # ------------------------------------------------------------------ questions

@@ -25,6 +25,7 @@ from bot.matching.text import STOP_WORDS, WEAK_WORDS, stem, tokens
 SYNONYM_QUALITY = 0.9
 COMPOUND_QUALITY = 0.7
 FUZZY_QUALITY = 0.8
+FUZZY_SPREAD = 5  # similarity points a second typo guess may lie below the best one
 PLACE_QUALITY = 0.25
 AUDIENCE_QUALITY = 0.35  # "kind", "moeder": who the help is for, hardly what it is about
 MIN_COMPOUND_PART = 4
@@ -217,6 +218,9 @@ class Matcher:
             word, self.index.fuzzy_words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=3
         )
         out = []
+        # Only the closest guesses: "huisats" is "huisarts" (93), not the rarer "huisbaas" (80).
+        best = max((similarity for _, similarity, _ in found), default=0)
+        found = [f for f in found if f[1] >= best - FUZZY_SPREAD]
         for candidate, similarity, _ in found:
             for term in self.index.words[candidate]:
                 if self.index.known(term):
