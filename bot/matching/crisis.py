@@ -29,6 +29,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import CrisisRule, KnowledgeBase
@@ -120,9 +121,26 @@ class CrisisDetector:
             words: frozenset(words) for words in alternatives | set(self.calm) | set(self.now)
         }
         self.phrase_words = frozenset(w for words in self._word_sets for w in words)
+        self._alternatives_of: dict[str, list[Words]] = {}
+        for words in self._word_sets:
+            for word in set(words):
+                self._alternatives_of.setdefault(word, []).append(words)
+        self._element_sets = {
+            element: frozenset(element)
+            for r in self.rules
+            for _, pattern in (*r.certain, *r.possible)
+            for element in pattern
+        }
         self._languages = _word_languages(kb)
-        self._long_words = [w for w in self.phrase_words if len(w) >= MIN_TYPO_LENGTH]
-        self._heads = [w for w in self.phrase_words if len(w) >= MIN_HEAD_LENGTH]
+        self._long_set = frozenset(w for w in self.phrase_words if len(w) >= MIN_TYPO_LENGTH)
+        self._long_by_size: dict[int, list[str]] = {}
+        for word in sorted(self._long_set):
+            self._long_by_size.setdefault(len(word), []).append(word)
+        self._head_set = frozenset(w for w in self.phrase_words if len(w) >= MIN_HEAD_LENGTH)
+        by_start: dict[str, set[str]] = {}
+        for word in self.phrase_words:
+            by_start.setdefault(word[:2], set()).add(word)
+        self._by_start = {start: frozenset(words) for start, words in by_start.items()}
         self._meets = lru_cache(maxsize=65536)(self._phrase_words_met)
         self._harmless = lru_cache(maxsize=65536)(self._unless_word)
 
@@ -139,6 +157,14 @@ class CrisisDetector:
         def same(typed: str, wanted: str) -> bool:
             return wanted in self._meets(typed)
 
+        # Alternatives all of whose words occur: the only ones worth a real search.
+        live = {
+            alt
+            for word in met
+            for alt in self._alternatives_of.get(word, ())
+            if self._word_sets[alt] <= met
+        }
+
         def found_in(patterns: tuple[tuple[str, Pattern], ...]) -> list[str]:
             """The patterns found, one per distinct stretch of the message: the same words
             reached through a phrase and through a concept are one signal, not two."""
@@ -146,13 +172,9 @@ class CrisisDetector:
             for label, pattern in patterns:
                 where: set[int] = set()
                 for element in pattern:
+                    candidates = sorted(self._element_sets[element] & live)
                     spot = next(
-                        (
-                            p
-                            for alt in element
-                            if self._word_sets[alt] <= met  # cheap test before the real one
-                            and (p := _find(words, alt, MAX_GAP, same))
-                        ),
+                        (p for alt in candidates if (p := _find(words, alt, MAX_GAP, same))),
                         None,
                     )
                     if spot is None:
@@ -203,15 +225,28 @@ class CrisisDetector:
         )
 
     def _phrase_words_met(self, typed: str) -> frozenset[str]:
-        """Every phrase word this typed word counts as; worked out once per typed word."""
+        """Every phrase word this typed word counts as; worked out once per typed word, from
+        look-ups rather than scans, so a message full of new words stays cheap."""
         candidates = {typed} & self.phrase_words
         if len(typed) > MIN_STEM_LENGTH:
-            candidates |= {w for w in self.phrase_words if w[:2] == typed[:2]}
-        candidates |= {w for w in self._long_words if abs(len(w) - len(typed)) <= 2}
-        candidates |= {w for w in self._long_words if typed.startswith(w)}
-        if len(typed) >= MIN_HEAD_LENGTH + MIN_MODIFIER_LENGTH:
-            candidates |= {w for w in self._heads if typed.endswith(w)}
+            candidates |= self._by_start.get(typed[:2], frozenset())
+        size = len(typed)
+        # compounds: a long phrase word at the start ("zelfmoordgedachten"), a head at the end
+        candidates |= {typed[:k] for k in range(MIN_TYPO_LENGTH, size)} & self._long_set
+        candidates |= {
+            typed[-k:] for k in range(MIN_HEAD_LENGTH, size - MIN_MODIFIER_LENGTH + 1)
+        } & self._head_set
+        if size >= MIN_TYPO_LENGTH - 1 and not self._is_real(typed):
+            nearby = [w for n in range(size - 2, size + 3) for w in self._long_by_size.get(n, ())]
+            candidates |= {
+                w for w, _, _ in process.extract(
+                    typed, nearby, scorer=Levenshtein.distance, score_cutoff=2, limit=None
+                )
+            }
         return frozenset(w for w in candidates if self._same_word(typed, w))
+
+    def _is_real(self, typed: str) -> bool:
+        return typed in self.real_words or is_known_word(typed)
 
     def _same_word(self, typed: str, wanted: str) -> bool:
         if typed == wanted:
@@ -230,7 +265,7 @@ class CrisisDetector:
             return False
         if len(typed) > len(wanted) and typed.startswith(wanted):
             return True  # a compound: "zelfmoordgedachten" holds "zelfmoord"
-        if typed in self.real_words or is_known_word(typed):
+        if self._is_real(typed):
             return False
         allowed = 2 if len(wanted) >= 10 else 1
         if abs(len(typed) - len(wanted)) > allowed:
