@@ -41,7 +41,7 @@ AUDIENCE_MATCH = 1.35
 AUDIENCE_MISMATCH = 0.6
 URGENT_WANTED = 1.6
 URGENT_NOT_WANTED = 0.5
-URGENT_UNSAID = 0.7
+URGENT_UNSAID = 0.55
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,10 @@ class Matcher:
         self._fuzzy = lru_cache(maxsize=16384)(self._fuzzy_terms)
         self._compound = lru_cache(maxsize=16384)(self._compound_terms)
         self.ubiquitous = max(MIN_UBIQUITOUS, len(kb.services) // 2)
+        self._name_words = {
+            s.id: frozenset(w for w in tokens(s.name) if w not in STOP_WORDS)
+            for s in kb.services.values()
+        }
         warm_up()
 
     # ------------------------------------------------------------------ relevance
@@ -271,13 +275,14 @@ class Matcher:
             service = self.kb.services.get(candidate.service_id)
             if service is None:
                 continue  # knowledge reloaded since the candidates were stored
-            score = candidate.score * self._profile_factor(service, profile)
+            named = any(h.keyword in self._name_words[service.id] for h in candidate.hits)
+            score = candidate.score * self._profile_factor(service, profile, named)
             serves = self.kb.serves(service, profile.area)
             ranked.append(Ranked(service, round(score, 3), serves, candidate.hits))
         ranked.sort(key=lambda r: (not r.serves_area, -r.score, r.service.id))
         return ranked
 
-    def _profile_factor(self, service: Service, profile: Profile) -> float:
+    def _profile_factor(self, service: Service, profile: Profile, named: bool = False) -> float:
         factor = 1.0
         district_only = all(
             self.kb.areas[a].kind == "district" for a in service.areas if a in self.kb.areas
@@ -295,9 +300,10 @@ class Matcher:
             factor *= URGENT_WANTED
         elif profile.urgent is False and service.urgent:
             factor *= URGENT_NOT_WANTED
-        elif profile.urgent is None and service.urgent:
+        elif profile.urgent is None and service.urgent and not named:
             # Emergencies are caught by the crisis layer before matching; a message it found
-            # harmless ("cursus hartaanval") gets an emergency line as an option, not as the answer.
+            # harmless ("cursus hartaanval", "mijn telefoon is dood") gets an emergency line as
+            # an option, not as the answer, unless the resident names it ("113", "Veilig Thuis").
             factor *= URGENT_UNSAID
         return factor
 
