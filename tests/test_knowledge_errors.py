@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import date
 
 import pytest
 
@@ -167,3 +168,51 @@ def test_check_reports_an_example_that_routes_elsewhere(knowledge_copy):
     assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
     assert ("proef-plek.examples.nl: 'ik heb schulden en een deurwaarder' routes to"
             in out.getvalue())
+
+
+def test_check_refuses_a_service_residents_cannot_reach(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace(
+        "    contact:\n      phone: 030-1234567\n      website: https://example.org/proef\n", ""))
+    out = io.StringIO()
+    assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
+    assert ("knowledge/services/proef.yaml:2: proef-plek.contact: gives residents no way in"
+            in out.getvalue())
+    assert "front_door: buurtteams-utrecht" in out.getvalue()
+    assert "Traceback" not in out.getvalue()
+
+
+def test_check_warns_when_resident_text_talks_about_sources(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace(
+        "      en: A place to test.\n",
+        "      en: A place to test.\n    cost:\n      nl: Gratis (zie buurtteams-utrecht)\n"
+        "      en: Free (bron 2016)\n"))
+    out = io.StringIO()
+    assert main(["--knowledge", str(directory), "check"], stdout=out) == 0  # a warning, not an error
+    assert "proef.yaml:2: proef-plek.cost.nl: residents would read '(zie'" in out.getvalue()
+    assert "proef.yaml:2: proef-plek.cost.en: residents would read 'bron'" in out.getvalue()
+
+
+def test_the_shipped_knowledge_has_no_source_talk_for_residents():
+    out = io.StringIO()
+    assert main(["check"], stdout=out) == 0
+    assert "warning" not in out.getvalue()
+
+
+def test_check_stale_lists_emergency_lines_first_then_the_oldest_with_their_sources(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace('checked: "2024-05"', 'checked: "1999"'))
+    out = io.StringIO()
+    assert main(["--knowledge", str(directory), "check", "--stale"], stdout=out) == 0
+    listed = [line.split()[1] for line in out.getvalue().splitlines()
+              if line[:10].strip() and line.startswith(" ") and not line.strip().startswith("http")]
+    kb = load_knowledge(directory)
+    assert listed[: len(kb.emergency_services)] == sorted(
+        kb.emergency_services, key=lambda s: (kb.services[s].checked_on or date.min, s))
+    rest = listed[len(kb.emergency_services):]
+    undated = [s for s in rest if kb.services[s].checked_on is None]
+    assert rest[: len(undated)] == undated  # no date at all: the first to re-check
+    assert rest[len(undated)] == "proef-plek"  # 1999: the oldest dated fact
+    assert len(listed) == len(kb.services)
+    assert "            https://example.org/bron" in out.getvalue()
