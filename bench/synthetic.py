@@ -57,7 +57,7 @@ def _service(rng: random.Random, number: int, districts: list[str]) -> dict:
         "examples": {"nl": [f"ik zoek hulp bij {needs[0]} en {needs[1]}", needs[0],
                             f"wie weet iets over {phrases[1]}"]},
         "contact": {"phone": f"030-{1000000 + number:07d}"[:11]},
-        "opening_hours": "Mo-Fr 09:00-17:00; PH off",
+        "opening_hours": {"walk_in": "Mo-Fr 09:00-17:00; PH off"},
         "sources": ["https://example.org/synthetisch"],
         "checked": "2025-01",
     }

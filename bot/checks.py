@@ -1,13 +1,14 @@
 """Checks that need the matcher as well as the files: shared by `check` and `/reload`.
 
 Loading proves the files are well-formed; these prove the knowledge works: every example
-question reaches its own service first, and facts that are getting old are listed so a
-maintainer knows what to re-verify.
+question reaches its own service first, resident texts read as resident texts, and facts that
+are getting old are listed so a maintainer knows what to re-verify.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -21,12 +22,58 @@ from bot.matching.profile import Profile
 DEFAULT_MAX_AGE_YEARS = 2.0
 
 
+# Words that belong in a maintainer's notes, not on a resident's card: where a fact comes from,
+# how sure we are of it, and pointers to other entries. Years of sources too: the card already
+# says how old the facts are ("Gegevens uit 2016").
+SOURCE_TALK = re.compile(
+    r"\b(bron|bronnen|volgens|source|sources|according to)\b"
+    r"|\((zie|see) "
+    r"|\b(19[5-9]\d|20[0-4]\d)\b",
+    re.IGNORECASE,
+)
+
+
 @dataclass(frozen=True)
 class Report:
     kb: KnowledgeBase | None
     problems: list[Problem]
     stale: list[Service]
     examples_checked: int
+    # Not errors: the bot runs, but a resident would read something meant for maintainers.
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def resident_text_warnings(kb: KnowledgeBase) -> list[Problem]:
+    """Resident texts that talk about sources, source years or other entries."""
+    warnings = []
+    for service in kb.services.values():
+        for name, texts in (
+            ("description", service.description),
+            ("opening_hours_note", service.opening_hours_note),
+            ("cost", service.cost),
+        ):
+            for lang, text in texts.items():
+                found = SOURCE_TALK.search(text)
+                if found:
+                    warnings.append(
+                        Problem(
+                            service.file,
+                            service.line,
+                            f"{service.id}.{name}.{lang}",
+                            f"residents would read '{found.group(0).strip()}'",
+                            "sources, years and cross-references go in notes; the card "
+                            "already shows how old the facts are",
+                        )
+                    )
+    return warnings
+
+
+def recheck_worklist(kb: KnowledgeBase) -> list[Service]:
+    """Every service, emergency lines first; within each, the oldest (or undated) facts first."""
+    return sorted(
+        kb.services.values(),
+        key=lambda s: (s.id not in kb.emergency_services, s.checked_on or date.min, s.id),
+    )
 
 
 def example_problems(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Problem], int]:
@@ -94,4 +141,5 @@ def run_checks(
     except KnowledgeError as error:
         return Report(None, error.problems, [], 0)
     problems, count = example_problems(kb, Matcher(kb))
-    return Report(kb, problems, stale_services(kb, today or date.today(), max_age_years), count)
+    stale = stale_services(kb, today or date.today(), max_age_years)
+    return Report(kb, problems, stale, count, resident_text_warnings(kb))

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.checks import DEFAULT_MAX_AGE_YEARS, run_checks
+from bot.checks import DEFAULT_MAX_AGE_YEARS, recheck_worklist, run_checks
 from bot.knowledge import schema
 from bot.knowledge.loader import DEFAULT_DIRECTORY, load_knowledge
 from bot.knowledge.yaml_source import KnowledgeError
@@ -62,6 +62,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YEARS",
         help="list services whose facts are older than this (default: 2)",
     )
+    check.add_argument(
+        "--stale",
+        action="store_true",
+        help="print the re-check worklist: services by age, emergency lines first, with sources",
+    )
 
     schema_cmd = commands.add_parser("schema", help="write the JSON Schemas for editors")
     schema_cmd.add_argument("--out", type=Path, default=DEFAULT_DIRECTORY / "schema")
@@ -84,6 +89,8 @@ def main(
 ) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "check":
+        if args.stale:
+            return stale_command(args.knowledge, stdout)
         return check_command(args.knowledge, args.max_age, stdout)
     if args.command == "import":
         return import_command(args, stdout)
@@ -147,6 +154,10 @@ def check_command(directory: Path, max_age: float, out: TextIO) -> int:
         )
         for service in report.stale:
             out.write(f"  {service.checked:>10}  {service.id}  ({service.file}:{service.line})\n")
+    if report.warnings:
+        out.write(f"\n{len(report.warnings)} warning(s): residents would read maintainers' text:\n")
+        for warning in report.warnings:
+            out.write(f"  {warning}\n")
     if report.problems:
         out.write(
             f"\n✗ {len(report.problems)} of {report.examples_checked} example questions "
@@ -156,6 +167,27 @@ def check_command(directory: Path, max_age: float, out: TextIO) -> int:
             out.write(f"  {problem}\n")
         return 1
     out.write(f"\n✓ All {report.examples_checked} example questions reach their service.\n")
+    return 0
+
+
+def stale_command(directory: Path, out: TextIO) -> int:
+    """A volunteer's worklist: re-verify a few services a week, then update their `checked`."""
+    try:
+        kb = load_knowledge(directory)
+    except KnowledgeError as error:
+        out.write(f"✗ {len(error.problems)} problem(s) in {directory}; run check first:\n")
+        for problem in error.problems:
+            out.write(f"  {problem}\n")
+        return 1
+    out.write(
+        "Re-check worklist: emergency lines first, then the oldest facts. Open the sources, "
+        "check phone, address and hours, then set `checked` to today's date.\n"
+    )
+    for service in recheck_worklist(kb):
+        mark = "  (emergency line)" if service.id in kb.emergency_services else ""
+        out.write(f"\n{service.checked:>10}  {service.id}{mark}  ({service.file}:{service.line})\n")
+        for source in service.sources:
+            out.write(f"            {source}\n")
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from datetime import date
 
 import pytest
 
@@ -18,6 +19,7 @@ services:
     name: Proefplek
     description:
       nl: Een plek om te testen.
+      en: A place to test.
     themes: [hulpvragen]
     areas: [oost]
     audience: [iedereen]
@@ -28,7 +30,8 @@ services:
     contact:
       phone: 030-1234567
       website: https://example.org/proef
-    opening_hours: "Mo-Fr 09:00-17:00; PH off"
+    opening_hours:
+      phone: "Mo-Fr 09:00-17:00; PH off"
     sources: [https://example.org/bron]
     checked: "2024-05"
 """
@@ -47,19 +50,25 @@ def write_service(directory, text: str) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("030-1234567", "030-12", "proef.yaml:14: proef-plek.contact.phone: '030-12' is not a valid Dutch phone number"),
-        ("https://example.org/proef", "http://example.org/proef", "proef.yaml:15: proef-plek.contact.website: 'http://example.org/proef' must start with https://"),
-        ('"Mo-Fr 09:00-17:00; PH off"', '"maandag tot vrijdag"', "proef.yaml:16: proef-plek.opening_hours: 'maandag tot vrijdag' is not in opening_hours format"),
+        ("030-1234567", "030-12", "proef.yaml:15: proef-plek.contact.phone: '030-12' is not a valid Dutch phone number"),
+        ("https://example.org/proef", "http://example.org/proef", "proef.yaml:16: proef-plek.contact.website: 'http://example.org/proef' must start with https://"),
+        ('"Mo-Fr 09:00-17:00; PH off"', '"maandag tot vrijdag"', "proef.yaml:18: proef-plek.opening_hours.phone: 'maandag tot vrijdag' is not in opening_hours format"),
+        ('    opening_hours:\n      phone: "Mo-Fr 09:00-17:00; PH off"', '    opening_hours: "Mo-Fr 09:00-17:00"', "proef.yaml:17: proef-plek.opening_hours: should be a block of 'key: value' lines (say for which way in: on the next lines write '  phone:"),
+        ("      en: A place to test.\n", "", "proef.yaml:5: proef-plek.description.en: is missing"),
+        ("    contact:\n      phone: 030-1234567\n      website: https://example.org/proef\n", "", "proef.yaml:2: proef-plek.contact: gives residents no way in (no phone, address, website or e-mail) (add what a source gives, or name the service they go through as `front_door: buurtteams-utrecht`"),
+        ("    contact:\n      phone: 030-1234567\n      website: https://example.org/proef\n", "    front_door: buurtteam-utrecht\n", "proef.yaml:2: proef-plek.front_door: unknown service 'buurtteam-utrecht' (did you mean 'buurtteams-utrecht'?)"),
+        ("    contact:\n      phone: 030-1234567\n      website: https://example.org/proef\n", "    front_door: thuis-in-oost\n", "proef.yaml:2: proef-plek.front_door: 'thuis-in-oost' has no phone, address, website or e-mail itself"),
         ("themes: [hulpvragen]", "themes: [hulpvragn]", "proef.yaml:2: proef-plek.themes: unknown theme 'hulpvragn' (did you mean 'hulpvragen'?)"),
         ("areas: [oost]", "areas: [oostt]", "proef.yaml:2: proef-plek.areas: unknown area 'oostt' (did you mean 'oost'?)"),
         ("audience: [iedereen]", "audience: [bejaarden]", "proef.yaml:2: proef-plek.audience: unknown audience 'bejaarden'"),
-        ("    keywords:", "    keywrods:", "proef.yaml:9: proef-plek.keywrods: unknown field (did you mean 'keywords'?)"),
-        ('checked: "2024-05"', 'checked: "mei 2024"', "proef.yaml:18: proef-plek.checked: 'mei 2024' is not a date"),
+        ("    keywords:", "    keywrods:", "proef.yaml:10: proef-plek.keywrods: unknown field (did you mean 'keywords'?)"),
+        ('checked: "2024-05"', 'checked: "mei 2024"', "proef.yaml:20: proef-plek.checked: 'mei 2024' is not a date"),
         ("id: proef-plek", "id: Proef Plek", "proef.yaml:2: services[1].id: 'Proef Plek' is not allowed here"),
         ("    name: Proefplek\n", "", "proef.yaml:2: proef-plek.name: is missing"),
-        ("areas: [oost]", "areas: oost", "proef.yaml:7: proef-plek.areas: should be a list"),
+        ("areas: [oost]", "areas: oost", "proef.yaml:8: proef-plek.areas: should be a list"),
     ],
-    ids=["phone", "http-link", "opening-hours", "theme-typo", "area-typo", "audience", "field-typo",
+    ids=["phone", "http-link", "opening-hours", "hours-without-way-in", "english-missing", "no-way-in",
+         "front-door-typo", "front-door-without-way-in", "theme-typo", "area-typo", "audience", "field-typo",
          "checked-date", "id-format", "missing-name", "wrong-type"],
 )
 def test_each_service_mistake_names_file_line_and_field(knowledge_copy, old, new, expected):
@@ -81,7 +90,7 @@ def test_duplicate_id_points_at_both_places(knowledge_copy):
     directory = knowledge_copy()
     write_service(directory, GOOD_SERVICE + GOOD_SERVICE.split("services:\n", 1)[1])
     found = problems_for(directory)
-    assert any("proef.yaml:19: id: 'proef-plek' is used twice (also at knowledge/services/proef.yaml:2" in p
+    assert any("proef.yaml:21: id: 'proef-plek' is used twice (also at knowledge/services/proef.yaml:2" in p
                for p in found), found
 
 
@@ -147,7 +156,7 @@ def test_check_command_prints_errors_and_fails(knowledge_copy):
     write_service(directory, GOOD_SERVICE.replace("030-1234567", "030-12"))
     out = io.StringIO()
     assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
-    assert "knowledge/services/proef.yaml:14: proef-plek.contact.phone: '030-12'" in out.getvalue()
+    assert "knowledge/services/proef.yaml:15: proef-plek.contact.phone: '030-12'" in out.getvalue()
     assert "Traceback" not in out.getvalue()
 
 
@@ -159,3 +168,51 @@ def test_check_reports_an_example_that_routes_elsewhere(knowledge_copy):
     assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
     assert ("proef-plek.examples.nl: 'ik heb schulden en een deurwaarder' routes to"
             in out.getvalue())
+
+
+def test_check_refuses_a_service_residents_cannot_reach(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace(
+        "    contact:\n      phone: 030-1234567\n      website: https://example.org/proef\n", ""))
+    out = io.StringIO()
+    assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
+    assert ("knowledge/services/proef.yaml:2: proef-plek.contact: gives residents no way in"
+            in out.getvalue())
+    assert "front_door: buurtteams-utrecht" in out.getvalue()
+    assert "Traceback" not in out.getvalue()
+
+
+def test_check_warns_when_resident_text_talks_about_sources(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace(
+        "      en: A place to test.\n",
+        "      en: A place to test.\n    cost:\n      nl: Gratis (zie buurtteams-utrecht)\n"
+        "      en: Free (bron 2016)\n"))
+    out = io.StringIO()
+    assert main(["--knowledge", str(directory), "check"], stdout=out) == 0  # a warning, not an error
+    assert "proef.yaml:2: proef-plek.cost.nl: residents would read '(zie'" in out.getvalue()
+    assert "proef.yaml:2: proef-plek.cost.en: residents would read 'bron'" in out.getvalue()
+
+
+def test_the_shipped_knowledge_has_no_source_talk_for_residents():
+    out = io.StringIO()
+    assert main(["check"], stdout=out) == 0
+    assert "warning" not in out.getvalue()
+
+
+def test_check_stale_lists_emergency_lines_first_then_the_oldest_with_their_sources(knowledge_copy):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace('checked: "2024-05"', 'checked: "1999"'))
+    out = io.StringIO()
+    assert main(["--knowledge", str(directory), "check", "--stale"], stdout=out) == 0
+    listed = [line.split()[1] for line in out.getvalue().splitlines()
+              if line[:10].strip() and line.startswith(" ") and not line.strip().startswith("http")]
+    kb = load_knowledge(directory)
+    assert listed[: len(kb.emergency_services)] == sorted(
+        kb.emergency_services, key=lambda s: (kb.services[s].checked_on or date.min, s))
+    rest = listed[len(kb.emergency_services):]
+    undated = [s for s in rest if kb.services[s].checked_on is None]
+    assert rest[: len(undated)] == undated  # no date at all: the first to re-check
+    assert rest[len(undated)] == "proef-plek"  # 1999: the oldest dated fact
+    assert len(listed) == len(kb.services)
+    assert "            https://example.org/bron" in out.getvalue()

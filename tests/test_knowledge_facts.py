@@ -89,3 +89,57 @@ def test_emergency_lines_carry_their_real_numbers(kb: KnowledgeBase):
         "veilig-thuis-utrecht": {"08002000"},
         "de-kindertelefoon": {"08000432"},
     }
+
+
+FACTS_README = FACTS.parent / "README.md"
+NEW_SERVICES_FROM = "buurtbemiddeling-utrecht"  # the 28 entries added to the facts on 2026-12-01
+
+
+def _fact_text(fact: dict) -> str:
+    """Everything the facts say about one service, plus the facts README's remarks on it."""
+    text = " ".join(str(v) for k, v in fact.items() if k not in {"sources", "themes"})
+    readme = FACTS_README.read_text(encoding="utf-8") if FACTS_README.exists() else ""
+    names = {fact["id"], fact["name"].split(" (")[0]}
+    return text + " " + " ".join(
+        line for line in readme.splitlines() if any(n.lower() in line.lower() for n in names)
+    )
+
+
+def _times(text: str) -> set[tuple[int, int]]:
+    """Clock times as (hour, minute): '8.30', '08:30', and whole hours written as '11'."""
+    text = text.replace("24/7", " ")  # 'always' names no time of day
+    found = {(int(h), int(m)) for h, m in re.findall(r"\b(\d{1,2})[.:](\d{2})\b", text)}
+    whole = re.findall(r"(?<![\d.:,/])(\d{1,2})(?![\d.:,/])", text)
+    return found | {(int(h), 0) for h in whole if int(h) <= 24}
+
+
+def _amounts(text: str) -> set[str]:
+    return {a.replace(".", ",") for a in re.findall(r"€ ?(\d+(?:[.,]\d+)?)", text)}
+
+
+def test_the_28_new_services_are_in_the_knowledge_106_in_all(kb: KnowledgeBase, facts):
+    ids = list(facts)
+    new = ids[ids.index(NEW_SERVICES_FROM):]
+    assert len(new) == 28 and all(service_id in kb.services for service_id in new)
+    assert len(kb.services) == len(set(facts) - NOT_PLACES) == 106
+
+
+def test_every_opening_time_comes_from_the_facts_of_that_service(kb: KnowledgeBase, facts):
+    for service in kb.services.values():
+        known = _times(_fact_text(facts[service.id]))
+        shown = " ".join([*service.opening_hours.values(), *service.opening_hours_note.values()])
+        assert _times(shown) <= known, (service.id, sorted(_times(shown) - known))
+
+
+def test_every_amount_of_money_comes_from_the_facts_of_that_service(kb: KnowledgeBase, facts):
+    for service in kb.services.values():
+        known = _amounts(_fact_text(facts[service.id]))
+        shown = " ".join([*service.cost.values(), *service.description.values()])
+        assert _amounts(shown) <= known, (service.id, _amounts(shown) - known)
+
+
+def test_checked_is_the_date_of_the_sources(kb: KnowledgeBase, facts):
+    for service_id in list(facts)[list(facts).index(NEW_SERVICES_FROM):]:
+        service = kb.services[service_id]
+        dated = str(facts[service_id]["seen_on_source_dated"])
+        assert service.checked == "onbekend" or service.checked in dated, (service_id, dated)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from bot.knowledge.hours import AMSTERDAM, open_state
-from bot.knowledge.model import KnowledgeBase, Service
+from bot.knowledge.model import Contact, KnowledgeBase, Service
+from bot.knowledge.schema import CHANNELS
 from bot.matching.matcher import Hit
 from bot.matching.text import STOP_WORDS, WEAK_WORDS, tokens
 
@@ -27,25 +28,37 @@ class Texts:
         return self.table[key].format(**values) if values else self.table[key]
 
 
-def opening_line(service: Service, now: datetime, say: Texts) -> str | None:
-    """'Nu open, tot 17:00' / 'Nu gesloten. Open morgen vanaf 9:00', or None if unknown."""
-    if not service.opening_hours:
-        return None
-    state = open_state(service.opening_hours, now)
-    if state.unknown:
-        return None  # the source does not say: the card shows its own words instead
-    if state.always:
-        return say("hours_always")
+def opening_lines(service: Service, now: datetime, say: Texts) -> list[str]:
+    """One line per way in whose hours are known now, saying which way in it is about.
+
+    'Telefonisch bereikbaar tot 17:00' and 'Langsgaan kan tot 17:00' may differ for one place;
+    a way in whose hours are silent now (a holiday marked `PH unknown`) gets no line at all.
+    """
     local_now = now.astimezone(AMSTERDAM) if now.tzinfo else now
-    if state.change is None:
-        return None if state.open else say("hours_closed")
-    day = _day_name(state.change.date(), local_now.date(), say)
-    time = f"{state.change.hour}:{state.change.minute:02d}"
-    if state.open:
-        if state.change.date() == local_now.date():
-            return say("hours_open_until", time=time)
-        return say("hours_open_until_day", day=day, time=time)
-    return say("hours_closed_next", day=day, time=time)
+    lines = []
+    for channel in CHANNELS:
+        expression = service.opening_hours.get(channel)
+        if not expression:
+            continue
+        state = open_state(expression, now)
+        if state.unknown:
+            continue
+        if state.always:
+            lines.append(say(f"hours_always_{channel}"))
+            continue
+        if state.change is None:
+            if not state.open:
+                lines.append(say(f"hours_closed_{channel}"))
+            continue
+        day = _day_name(state.change.date(), local_now.date(), say)
+        time = f"{state.change.hour}:{state.change.minute:02d}"
+        if not state.open:
+            lines.append(say(f"hours_closed_next_{channel}", day=day, time=time))
+        elif state.change.date() == local_now.date():
+            lines.append(say(f"hours_open_until_{channel}", time=time))
+        else:
+            lines.append(say(f"hours_open_until_day_{channel}", day=day, time=time))
+    return lines
 
 
 def _day_name(day: date, today: date, say: Texts) -> str:
@@ -68,17 +81,58 @@ def freshness_line(
     say: Texts,
     old_key: str = "card_old_data",
     unknown_key: str = "card_unknown_date",
+    check: str = "",
 ) -> str | None:
     """A warning with the year when facts are old or undated; None when they are recent.
 
-    The printed Meterkastkaart passes its own (shorter) text keys, so chat and paper warn alike.
+    `check` says how to verify with what the card offers (see `how_to_check`). The printed
+    Meterkastkaart passes its own (shorter) text keys, so chat and paper warn alike.
     """
     checked = service.checked_on
     if checked is None:
-        return say(unknown_key)
+        return say(unknown_key, check=check)
     if is_old(service, today):
-        return say(old_key, year=checked.year)
+        return say(old_key, year=checked.year, check=check)
     return None
+
+
+def how_to_check(kb: KnowledgeBase, service: Service, say: Texts) -> str:
+    """How a resident verifies old facts, naming only what this card offers."""
+    contact = service.contact
+    if contact.phones and contact.website:
+        return say("check_phone_or_website")
+    if contact.phones:
+        return say("check_phone")
+    if contact.website:
+        return say("check_website")
+    if contact.email:
+        return say("check_email")
+    if contact.address:
+        return say("check_visit")
+    door = kb.services.get(service.front_door or "")
+    return say("check_front_door", door=door.name) if door else ""
+
+
+def _first_way_in(contact: Contact, say: Texts) -> str | None:
+    """The one way to reach a front door that fits on a line: phone, website, address, e-mail."""
+    if contact.phones:
+        return say("card_phone", phone=" / ".join(contact.phones))
+    if contact.website:
+        return say("card_website", website=contact.website)
+    if contact.address:
+        return say("card_address", address=contact.address)
+    if contact.email:
+        return say("card_email", email=contact.email)
+    return None
+
+
+def front_door_line(kb: KnowledgeBase, service: Service, say: Texts) -> str | None:
+    """'Bereikbaar via Buurtteams Utrecht: 🌐 …' for a place reached through another."""
+    door = kb.services.get(service.front_door or "")
+    way = _first_way_in(door.contact, say) if door else None
+    if door is None or way is None:
+        return None
+    return say("card_front_door", door=door.name, way=way)
 
 
 def reasons(
@@ -155,31 +209,41 @@ def service_card(
     why: str | None = None,
     compact: bool = False,
 ) -> str:
-    """The card's body (the service name is the title)."""
+    """The card's body (the service name is the title).
+
+    Every card offers a way to act: the place's own phone, address, website or e-mail, or its
+    front door. Only resident texts in the card's language appear; `notes` never do.
+    """
     lines = [service.describe(say.lang)]
     contact = service.contact
     if contact.phones:
         lines.append(say("card_phone", phone=" / ".join(contact.phones)))
     # "Nu open" from hours seen years ago could send someone to a closed door: for old
-    # facts the card gives the source's own words and the year instead.
-    hours = None if is_old(service, now.date()) else opening_line(service, now, say)
-    if hours:
-        lines.append(hours)
+    # facts the card gives the note in plain words and the year instead.
+    hours = [] if is_old(service, now.date()) else opening_lines(service, now, say)
+    lines += hours
+    door = front_door_line(kb, service, say)
     if compact:
-        return "\n".join(lines)
+        if not contact.phones:
+            lines.append(_first_way_in(contact, say) or door or "")
+        return "\n".join(line for line in lines if line)
     if contact.address:
         lines.append(say("card_address", address=contact.address))
     if contact.website:
         lines.append(say("card_website", website=contact.website))
     if contact.email:
         lines.append(say("card_email", email=contact.email))
-    if service.opening_hours_note and not hours:
-        lines.append(say("card_hours_note", note=service.opening_hours_note))
-    if service.cost:
-        lines.append(say("card_cost", cost=service.cost))
+    if door:
+        lines.append(door)
+    note = service.hours_note(say.lang)
+    if note and not hours:
+        lines.append(say("card_hours_note", note=note))
+    cost = service.cost_text(say.lang)
+    if cost:
+        lines.append(say("card_cost", cost=cost))
     if why:
         lines.append(why)
-    fresh = freshness_line(service, now.date(), say)
+    fresh = freshness_line(service, now.date(), say, check=how_to_check(kb, service, say))
     if fresh:
         lines.append(fresh)
     return "\n".join(lines)

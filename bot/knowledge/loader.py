@@ -243,9 +243,10 @@ def _service(item: dict[str, Any], file: str) -> Service:
             address=contact.get("address"),
         ),
         urgent=bool(item.get("urgent")),
-        opening_hours=item.get("opening_hours"),
-        opening_hours_note=item.get("opening_hours_note"),
-        cost=item.get("cost"),
+        opening_hours=_local(item.get("opening_hours")),
+        opening_hours_note=_local(item.get("opening_hours_note")),
+        cost=_local(item.get("cost")),
+        front_door=item.get("front_door"),
         card=item.get("card"),
         notes=item.get("notes"),
         file=file,
@@ -384,6 +385,41 @@ def _load_about(reader: _Reader, path: Path) -> dict[str, str]:
     return _local((data or {}).get("about"))
 
 
+def _check_ways_in(reader: _Reader, services: list[Service]) -> None:
+    """Every card must let a resident act: a way in of its own, or a front door that has one."""
+    by_id = {s.id: s for s in services}
+    for service in services:
+        door_id = service.front_door
+        if door_id is None:
+            if not service.contact.any:
+                reader.add(
+                    service.file,
+                    service.line,
+                    f"{service.id}.contact",
+                    "gives residents no way in (no phone, address, website or e-mail)",
+                    "add what a source gives, or name the service they go through as "
+                    "`front_door: buurtteams-utrecht` (or u-centraal, gemeente-utrecht, …)",
+                )
+            continue
+        door = by_id.get(door_id)
+        if door is None:
+            reader.add(
+                service.file,
+                service.line,
+                f"{service.id}.front_door",
+                f"unknown service '{door_id}'",
+                _suggest(door_id, list(by_id)),
+            )
+        elif door_id == service.id or not door.contact.any:
+            reader.add(
+                service.file,
+                service.line,
+                f"{service.id}.front_door",
+                f"'{door_id}' has no phone, address, website or e-mail itself",
+                "choose a front door residents can call, visit or open",
+            )
+
+
 def _check_references(
     reader: _Reader,
     services: list[tuple[Service, str]],
@@ -394,6 +430,7 @@ def _check_references(
     required: list[str],
 ) -> None:
     service_ids = [s.id for s, _ in services]
+    _check_ways_in(reader, [s for s, _ in services])
     for service, _ in services:
         for field, values, known in (
             ("themes", service.themes, list(themes)),

@@ -15,6 +15,11 @@ class Contact:
     website: str | None = None
     address: str | None = None
 
+    @property
+    def any(self) -> bool:
+        """Whether a resident can act on it: something to call, visit, open or write to."""
+        return bool(self.phones or self.email or self.website or self.address)
+
 
 @dataclass(frozen=True)
 class Service:
@@ -30,9 +35,12 @@ class Service:
     checked: str
     contact: Contact = Contact()
     urgent: bool = False
-    opening_hours: str | None = None
-    opening_hours_note: str | None = None
-    cost: str | None = None
+    # Way in (phone, walk_in, chat) -> OpenStreetMap opening_hours of that way in.
+    opening_hours: dict[str, str] = field(default_factory=dict)
+    # Resident texts per language; maintainers' doubts and sources live in `notes` only.
+    opening_hours_note: dict[str, str] = field(default_factory=dict)
+    cost: dict[str, str] = field(default_factory=dict)
+    front_door: str | None = None
     card: int | None = None
     notes: str | None = None
     file: str = ""
@@ -40,6 +48,12 @@ class Service:
 
     def describe(self, lang: str) -> str:
         return self.description.get(lang) or self.description["nl"]
+
+    def hours_note(self, lang: str) -> str | None:
+        return self.opening_hours_note.get(lang) or self.opening_hours_note.get("nl")
+
+    def cost_text(self, lang: str) -> str | None:
+        return self.cost.get(lang) or self.cost.get("nl")
 
     @property
     def checked_on(self) -> date | None:

@@ -18,6 +18,9 @@ from bot.knowledge import formats
 from bot.knowledge.yaml_source import LineDict, LineList, Problem
 
 LANGUAGES = ("nl", "en")
+# The ways a resident can reach a place, each with its own hours: a phone line that closes at
+# 13:00 must not make the card call the desk closed (gemeente-utrecht, audit 2026-12).
+CHANNELS = ("phone", "walk_in", "chat")
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 MAX_ID_LENGTH = 48  # leaves room for a prefix inside Telegram's 64-byte callback data
 
@@ -40,6 +43,7 @@ class Field:
     max_length: int | None = None
     choices: tuple[str, ...] = ()
     one_or_many: bool = False  # a single text may stand where a list is expected
+    hint: str = ""  # how to write it, added when the value has the wrong shape
 
 
 def text(name: str, doc: str, **kw: Any) -> Field:
@@ -51,19 +55,24 @@ def texts(name: str, doc: str, **kw: Any) -> Field:
     return Field(name, "list", doc, item=item, **kw)
 
 
-def per_language(name: str, doc: str, inner: Field, required_nl: bool, **kw: Any) -> Field:
+def per_language(
+    name: str, doc: str, inner: Field, required_nl: bool, every_language: bool = False, **kw: Any
+) -> Field:
+    """One value per language the bot speaks; `every_language` when residents read it in each."""
     fields = tuple(
         Field(
             lang,
             inner.kind,
             f"{doc} ({lang})",
-            required=(required_nl and lang == "nl"),
+            required=every_language or (required_nl and lang == "nl"),
             item=inner.item,
             min_items=inner.min_items if lang == "nl" else 0,
         )
         for lang in LANGUAGES
     )
-    return Field(name, "object", doc, fields=fields, **kw)
+    languages = ", ".join(f"{lang}: …" for lang in LANGUAGES)
+    hint = kw.pop("hint", "") or f"write one line per language below it: {languages}"
+    return Field(name, "object", doc, fields=fields, hint=hint, **kw)
 
 
 _LOCAL_TEXT = Field("text", "text", "")
@@ -87,6 +96,7 @@ SERVICE = Field(
             "What they do for a resident, in one or two short sentences.",
             _LOCAL_TEXT,
             required_nl=True,
+            every_language=True,
             required=True,
         ),
         texts("themes", "Theme ids from themes.yaml.", required=True, min_items=1),
@@ -130,12 +140,43 @@ SERVICE = Field(
             ),
         ),
         text(
-            "opening_hours",
-            "OpenStreetMap opening_hours, e.g. 'Mo-Fr 09:00-17:00; PH off'.",
-            check=formats.opening_hours_problem,
+            "front_door",
+            "The id of the service residents go through to reach this one (buurtteams-utrecht, "
+            "u-centraal, gemeente-utrecht …); required when contact has no phone, address, "
+            "website or e-mail.",
+            pattern=SLUG,
         ),
-        text("opening_hours_note", "Opening hours as the source words them."),
-        text("cost", "What it costs."),
+        Field(
+            "opening_hours",
+            "object",
+            "Hours per way in, in OpenStreetMap opening_hours format, e.g. "
+            "phone: 'Mo-Fr 09:00-17:00; PH off'. Only the ways the source gives hours for.",
+            fields=tuple(
+                text(
+                    channel,
+                    f"When residents can reach them by {channel.replace('_', '-')}, "
+                    "e.g. 'Mo-Fr 09:00-17:00; PH unknown'.",
+                    check=formats.opening_hours_problem,
+                )
+                for channel in CHANNELS
+            ),
+            hint="say for which way in: on the next lines write '  phone: \"Mo-Fr 09:00-17:00\"', "
+            "'  walk_in: …' (desk, inloop) or '  chat: …'",
+        ),
+        per_language(
+            "opening_hours_note",
+            "The opening hours in plain words for residents; sources and years go in notes.",
+            _LOCAL_TEXT,
+            required_nl=True,
+            every_language=True,
+        ),
+        per_language(
+            "cost",
+            "What it costs, in plain words for residents.",
+            _LOCAL_TEXT,
+            required_nl=True,
+            every_language=True,
+        ),
         Field(
             "card",
             "number",
@@ -155,7 +196,11 @@ SERVICE = Field(
             required=True,
             check=formats.checked_problem,
         ),
-        text("notes", "For maintainers only; residents never see this."),
+        text(
+            "notes",
+            "For maintainers only: sources, doubts, years, cross-references. No card, message or "
+            "export shows it.",
+        ),
     ),
 )
 
@@ -424,6 +469,10 @@ def validate(spec: Field, value: Any, file: str) -> tuple[Any, list[Problem]]:
     return clean, result.problems
 
 
+def _wrong_shape(spec: Field, line: int, path: str, out: Validation) -> None:
+    out.add(line, path, f"should be {_describe(spec.kind)}", spec.hint)
+
+
 def _describe(kind: str) -> str:
     return {
         "text": "a piece of text",
@@ -512,7 +561,7 @@ def _validate(spec: Field, value: Any, path: str, line: int, out: Validation) ->
         return clean_map
     # object
     if not isinstance(value, dict):
-        out.add(line, path, f"should be {_describe('object')}")
+        _wrong_shape(spec, line, path, out)
         return None
     known = {f.name: f for f in spec.fields}
     clean_obj: dict[str, Any] = {"_line": getattr(value, "line", line)}

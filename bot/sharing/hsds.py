@@ -17,11 +17,14 @@ Mapping, Routewijzer -> HSDS:
 - contact.email, contact.website -> services.email, services.url
 - contact.address -> locations + addresses (address_1, postal_code, city, country NL) +
   service_at_locations; the parts join back to exactly the knowledge's one-line address
-- opening_hours -> schedules (freq WEEKLY, byday, opens_at, closes_at, in local time
-  Europe/Amsterdam) for what RRULEs can say, and attribute `opening_hours` with the exact
-  OpenStreetMap value (which also knows `PH off`)
-- opening_hours_note -> schedules.description
-- cost -> services.fees_description
+- opening_hours.<way in> -> schedules (freq WEEKLY, byday, opens_at, closes_at, in local time
+  Europe/Amsterdam; attending_type `phone`, `in_person` or `online` for phone, walk_in, chat)
+  for what RRULEs can say, and attribute `opening_hours-<way in>` with the exact OpenStreetMap
+  value (which also knows `PH off`)
+- opening_hours_note.nl -> schedules.description; other languages -> attribute
+  `opening_hours_note-<lang>`
+- cost.nl -> services.fees_description; other languages -> attribute `cost-<lang>`
+- front_door -> attribute `front-door` (the Routewijzer id of the service to go through)
 - checked -> services.assured_date (first day of the period; absent for `onbekend`) and
   attribute `checked` with the exact value (2016, 2016-10, ...)
 - areas -> service_areas, name = the area id (oost, zuid, utrecht, nederland)
@@ -29,7 +32,8 @@ Mapping, Routewijzer -> HSDS:
 - audience -> attributes with terms of taxonomy `routewijzer-audiences`; also, in words,
   services.eligibility_description
 - keywords, examples -> attributes `keyword-<lang>`, `example-<lang>`: one per phrase, in order
-- card, urgent, sources, notes -> attributes `card`, `urgent`, `source` (one per link), `notes`
+- card, urgent, sources -> attributes `card`, `urgent`, `source` (one per link)
+- notes: not exported. They are maintainers' doubts and working notes, not open data.
 
 Every Routewijzer-only value is an HSDS attribute: a row in attributes.json linking the service
 (`link_entity` `service`) to a term in taxonomy_terms.json, with the value in `value`. The terms
@@ -76,6 +80,8 @@ TABLES = (
 FIELDS_TAXONOMY = "routewijzer-fields"
 THEMES_TAXONOMY = "routewijzer-themes"
 AUDIENCES_TAXONOMY = "routewijzer-audiences"
+# Way in -> HSDS schedules.attending_type.
+ATTENDING_TYPES = {"phone": "phone", "walk_in": "in_person", "chat": "online"}
 _WEEKDAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
 _TIME_SPAN = re.compile(r"^(\d{2}:\d{2})-(\d{2}:\d{2})$")
 _POSTCODE_CITY = re.compile(r"^(\d{4} ?[A-Z]{2}) (\D+)$")
@@ -182,16 +188,22 @@ def _field_terms(kb: KnowledgeBase) -> dict[str, str]:
     """code -> description of the Routewijzer-only fields, one term per language where needed."""
     terms = {
         "routewijzer-id": "Routewijzer's own id of the service (stable; links use it).",
-        "opening_hours": "Opening hours in OpenStreetMap opening_hours format (exact).",
+        "front-door": "Routewijzer id of the service residents go through to reach this one.",
         "checked": "When the facts were last seen true: 2024, 2024-05, 2024-05-17 or onbekend.",
         "card": "Priority on the printed Meterkastkaart: 1 (must) to 3.",
         "urgent": "For acute situations.",
         "source": "A public web page the facts come from.",
-        "notes": "For maintainers only; residents never see this.",
     }
+    for channel in ATTENDING_TYPES:
+        terms[f"opening_hours-{channel}"] = (
+            f"Opening hours by {channel.replace('_', '-')} in OpenStreetMap opening_hours format "
+            "(exact)."
+        )
     for lang in kb.languages:
         if lang != "nl":
             terms[f"description-{lang}"] = f"Description in language '{lang}'."
+            terms[f"opening_hours_note-{lang}"] = f"Opening hours in words ('{lang}')."
+            terms[f"cost-{lang}"] = f"What it costs ('{lang}')."
         terms[f"keyword-{lang}"] = f"A word or phrase residents use for this need ({lang})."
         terms[f"example-{lang}"] = f"A resident's question that must reach this service ({lang})."
     return terms
@@ -270,7 +282,7 @@ def _export_service(
             "url": contact.website,
             "email": contact.email,
             "status": "active",
-            "fees_description": service.cost,
+            "fees_description": service.cost.get("nl"),
             "eligibility_description": ", ".join(
                 kb.audiences[a].name["nl"] for a in service.audience if a in kb.audiences
             ),
@@ -318,8 +330,12 @@ def _export_service(
                 "location_id": location_id,
             },
         )
-    weekly = weekly_schedules(service.opening_hours) if service.opening_hours else []
-    note = service.opening_hours_note
+    weekly = [
+        {**fields, "attending_type": ATTENDING_TYPES[channel]}
+        for channel, expression in service.opening_hours.items()
+        for fields in weekly_schedules(expression)
+    ]
+    note = service.opening_hours_note.get("nl")
     for index, fields in enumerate(weekly or ([{}] if note else [])):
         tables.add(
             "schedules",
@@ -343,18 +359,26 @@ def _export_service(
     values: list[tuple[str, str, str | None]] = [(FIELDS_TAXONOMY, "routewijzer-id", service.id)]
     values += [(THEMES_TAXONOMY, theme, None) for theme in service.themes]
     values += [(AUDIENCES_TAXONOMY, audience, None) for audience in service.audience]
-    for lang, text in service.description.items():
-        if lang != "nl":
-            values.append((FIELDS_TAXONOMY, f"description-{lang}", text))
+    for field, texts in (
+        ("description", service.description),
+        ("opening_hours_note", service.opening_hours_note),
+        ("cost", service.cost),
+    ):
+        for lang, text in texts.items():
+            if lang != "nl":
+                values.append((FIELDS_TAXONOMY, f"{field}-{lang}", text))
     for field, table in (("keyword", service.keywords), ("example", service.examples)):
         for lang, phrases in table.items():
             values += [(FIELDS_TAXONOMY, f"{field}-{lang}", phrase) for phrase in phrases]
     values += [
-        (FIELDS_TAXONOMY, "opening_hours", service.opening_hours),
+        (FIELDS_TAXONOMY, f"opening_hours-{channel}", expression)
+        for channel, expression in service.opening_hours.items()
+    ]
+    values += [
+        (FIELDS_TAXONOMY, "front-door", service.front_door),
         (FIELDS_TAXONOMY, "checked", service.checked),
         (FIELDS_TAXONOMY, "card", str(service.card) if service.card else None),
         (FIELDS_TAXONOMY, "urgent", "true" if service.urgent else None),
-        (FIELDS_TAXONOMY, "notes", service.notes),
     ]
     values += [(FIELDS_TAXONOMY, "source", source) for source in service.sources]
     index = 0
@@ -466,6 +490,9 @@ def hsds_services(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any
         description = {"nl": row.get("description", "")}
         for lang, texts in found.per_language("description-").items():
             description[lang] = texts[0]
+        cost = {"nl": row.get("fees_description")}
+        for lang, texts in found.per_language("cost-").items():
+            cost[lang] = texts[0]
         address = next(
             (
                 join_address(a)
@@ -475,9 +502,15 @@ def hsds_services(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any
             None,
         )
         numbers = [p["number"] for p in phones.get(row["id"], []) if p.get("number")]
-        note = next(
-            (s["description"] for s in schedules.get(row["id"], []) if s.get("description")), None
-        )
+        note = {
+            "nl": next(
+                (s["description"] for s in schedules.get(row["id"], []) if s.get("description")),
+                None,
+            )
+        }
+        for lang, texts in found.per_language("opening_hours_note-").items():
+            note[lang] = texts[0]
+        hours = {channel: found.first(f"opening_hours-{channel}") for channel in ATTENDING_TYPES}
         card = found.first("card")
         service = {
             "id": found.first("routewijzer-id") or _slug(row.get("name", "")),
@@ -497,13 +530,13 @@ def hsds_services(tables: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any
                     "address": address,
                 }
             ),
-            "opening_hours": found.first("opening_hours"),
-            "opening_hours_note": note,
-            "cost": row.get("fees_description"),
+            "front_door": found.first("front-door"),
+            "opening_hours": _clean(hours) or None,
+            "opening_hours_note": _clean(note) or None,
+            "cost": _clean(cost) or None,
             "card": int(card) if card and card.isdigit() else None,
             "sources": found.all("source"),
             "checked": found.first("checked") or row.get("assured_date") or "onbekend",
-            "notes": found.first("notes"),
         }
         services.append(_clean(service))
     return services

@@ -33,7 +33,8 @@ DELIMITER = ";"
 def service_row(kb: KnowledgeBase, service: Service) -> dict[str, str]:
     """One service as the team reads it: Dutch texts, theme names, one value per line."""
     contact = service.contact
-    hours = [h for h in (service.opening_hours, service.opening_hours_note) if h]
+    hours = [f"{channel}: {expression}" for channel, expression in service.opening_hours.items()]
+    hours += [service.hours_note("nl") or ""]
     return {
         "id": service.id,
         "name": service.name,
@@ -44,7 +45,7 @@ def service_row(kb: KnowledgeBase, service: Service) -> dict[str, str]:
         "email": contact.email or "",
         "website": contact.website or "",
         "address": contact.address or "",
-        "opening hours": "\n".join(hours),
+        "opening hours": "\n".join(h for h in hours if h),
         "checked": service.checked,
         "sources": "\n".join(service.sources),
     }
