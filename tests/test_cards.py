@@ -123,11 +123,6 @@ def test_wittevrouwen_is_not_a_place_in_oost_but_buiten_wittevrouwen_is(kb):
     assert reader.area("Buiten-Wittevrouwen", answering=True).area_id == "oost"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/matching/profile.py reads the 2-word 'in Wittevrouwen' as a typo of "
-    "'Buiten-Wittevrouwen' (fuzzy match before exact words); for the matcher's owner",
-)
 def test_living_in_wittevrouwen_does_not_make_the_bot_assume_oost(kb):
     assert ProfileReader(kb).area("ik woon in Wittevrouwen") is None
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase
-from bot.matching.text import fold, tokens
+from bot.matching.lexicon import is_known_word
+from bot.matching.text import STOP_WORDS, fold, tokens
 
 _POSTCODE = re.compile(r"\b([1-9]\d{3})\s?([a-z]{2})?\b")
 _POSTCODE_CONTEXT = {"postcode", "woon", "wonen", "woonachtig", "live", "living", "zip"}
@@ -85,7 +86,8 @@ class ProfileReader:
             for start in range(len(words) - size + 1):
                 gram = " ".join(words[start : start + size])
                 area_id = self.place_names.get(gram)
-                if area_id is None and len(gram) >= 7:
+                part = words[start : start + size]
+                if area_id is None and len(gram) >= 7 and self._may_be_misspelt(part):
                     area_id = self._fuzzy_place(gram)
                 if area_id:
                     # "ik woon in Lunetten": the words around a place name are about the place too.
@@ -94,6 +96,12 @@ class ProfileReader:
                         area_id, True, frozenset([*before, *words[start : start + size]])
                     )
         return None
+
+    @staticmethod
+    def _may_be_misspelt(words: list[str]) -> bool:
+        """Only words that are not words may be a misspelt place: "in Wittevrouwen" is the
+        word "in" and another neighbourhood, not a typo of "Buiten-Wittevrouwen"."""
+        return not any(w in STOP_WORDS or is_known_word(w) for w in words)
 
     def _fuzzy_place(self, gram: str) -> str | None:
         """A misspelt neighbourhood ("lunneten"). Only district places: "nederlands" is the
