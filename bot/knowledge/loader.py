@@ -183,6 +183,7 @@ def _load_areas(reader: _Reader, path: Path) -> dict[str, Area]:
             ),
             neighbourhoods=tuple(item.get("neighbourhoods") or ()),
             front_doors=tuple(item.get("front_doors") or ()),
+            talk_now=tuple(item.get("talk_now") or ()),
         )
     for area in areas.values():
         if area.within and area.within not in areas:
@@ -447,7 +448,7 @@ def _check_references(
                         _suggest(value, known),
                     )
     for area in areas.values():
-        for door in area.front_doors:
+        for door in (*area.front_doors, *area.talk_now):
             if door not in service_ids:
                 reader.add(
                     reader.name(reader.directory / "areas.yaml"),

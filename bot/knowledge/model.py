@@ -70,6 +70,7 @@ class Area:
     probable_postcodes: frozenset[str] = frozenset()
     neighbourhoods: tuple[str, ...] = ()
     front_doors: tuple[str, ...] = ()
+    talk_now: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
         return self.name.get(lang) or self.name["nl"]

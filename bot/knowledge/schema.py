@@ -234,6 +234,11 @@ AREA = Field(
         ),
         texts("neighbourhoods", "Neighbourhood names residents use, e.g. Lunetten."),
         texts("front_doors", "Service ids to offer when a resident wants to talk to a person."),
+        texts(
+            "talk_now",
+            "Service ids of lines to talk to someone that are reachable when the front doors are "
+            "closed (De Luisterlijn): offered first under 'Praat met iemand' when they are open.",
+        ),
     ),
 )
 
