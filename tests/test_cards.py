@@ -7,8 +7,9 @@ from datetime import datetime
 
 import pytest
 
-from bot.dialogue.cards import Texts, service_card
+from bot.dialogue.cards import service_card
 from bot.dialogue.engine import Engine
+from bot.dialogue.texts import Texts
 from bot.dialogue.types import Event
 from bot.knowledge.hours import AMSTERDAM, open_state
 from bot.knowledge.model import KnowledgeBase
@@ -119,12 +120,13 @@ def test_wittevrouwen_is_not_a_place_in_oost_but_buiten_wittevrouwen_is(kb):
     names = [name.lower() for name in kb.areas["oost"].place_names]
     assert "buiten-wittevrouwen" in names and "wittevrouwen" not in names
     reader = ProfileReader(kb)
-    assert reader.area("Wittevrouwen", answering=True) is None
+    # Wittevrouwen is wijk Noordoost: elsewhere in Utrecht, never Oost
+    assert reader.area("Wittevrouwen", answering=True).area_id == "utrecht"
     assert reader.area("Buiten-Wittevrouwen", answering=True).area_id == "oost"
 
 
 def test_living_in_wittevrouwen_does_not_make_the_bot_assume_oost(kb):
-    assert ProfileReader(kb).area("ik woon in Wittevrouwen") is None
+    assert ProfileReader(kb).area("ik woon in Wittevrouwen").area_id == "utrecht"
 
 
 def test_no_service_is_open_on_a_public_holiday_the_facts_are_silent_on(kb):

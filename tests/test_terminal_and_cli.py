@@ -33,7 +33,7 @@ def test_without_a_token_the_bot_starts_the_terminal_chat():
         ("ik heb schulden\n2\n", "Waarom deze plek"),  # a clarifying question answered by number
         ("ik heb shulden\n3524\n", "Waarom deze plek"),  # typo, district answered by postcode
         ("ik woon in Oudwijk en mijn moeder wordt vergeetachtig\n", "Odensehuis"),
-        ("qwxyz blorp\n", "Ik weet niet zeker wat je zoekt"),
+        ("qwxyz blorp\n", "Daar kan ik je niet goed mee helpen"),
         ("ik wil niet meer leven\n", "113"),
     ],
     ids=["button-number", "typo-postcode", "neighbourhood", "no-match", "crisis"],

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+from bot.dialogue.texts import Texts
 from bot.knowledge.hours import AMSTERDAM, open_state
 from bot.knowledge.model import Contact, KnowledgeBase, Service
 from bot.knowledge.schema import CHANNELS
@@ -15,17 +16,6 @@ from bot.matching.matcher import Hit
 from bot.matching.text import STOP_WORDS, WEAK_WORDS, tokens
 
 OLD_AFTER_DAYS = 2 * 365
-
-
-class Texts:
-    """Looks up what the bot says in one language, filling in {names}."""
-
-    def __init__(self, kb: KnowledgeBase, lang: str):
-        self.table = kb.texts.get(lang) or kb.texts["nl"]
-        self.lang = lang if lang in kb.texts else "nl"
-
-    def __call__(self, key: str, **values: object) -> str:
-        return self.table[key].format(**values) if values else self.table[key]
 
 
 def opening_lines(service: Service, now: datetime, say: Texts) -> list[str]:
@@ -208,13 +198,20 @@ def service_card(
     say: Texts,
     why: str | None = None,
     compact: bool = False,
+    short: bool = False,
 ) -> str:
     """The card's body (the service name is the title).
 
     Every card offers a way to act: the place's own phone, address, website or e-mail, or its
     front door. Only resident texts in the card's language appear; `notes` never do.
+    `compact` is the card in a list of places; `short` leaves the description to its first
+    sentence, so a list still fits one phone screen.
     """
-    lines = [service.describe(say.lang)]
+    description = service.describe(say.lang)
+    if short:
+        head, dot, _ = description.partition(". ")
+        description = head + ("." if dot else "")
+    lines = [description]
     contact = service.contact
     if contact.phones:
         lines.append(say("card_phone", phone=" / ".join(contact.phones)))

@@ -1,9 +1,9 @@
 """The conversation: (state, event) -> (new state, replies). No transport, no `telegram`.
 
-Flow (see conversation.mmd beside this file):
-greeting -> free text or theme -> at most three questions that change the answer
-(district, for whom, urgency) -> the best place with up to two alternatives -> "did this
-help?" Emergencies are checked first on every message. No path ends without a way on.
+Flow (see conversation.mmd beside this file): greeting -> free text or theme -> the questions
+that change the answer (bot/dialogue/questions/, one object each) -> the best place, with up to
+two alternatives and the other needs the message named -> "did this help?". Emergencies are
+checked first on every message; every reply ends with a next step (buttons).
 """
 
 from __future__ import annotations
@@ -12,21 +12,35 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 
-from bot.dialogue.cards import Texts, reasons, service_card
+from bot.dialogue import buttons
+from bot.dialogue.buttons import SKIP, Action, Kind
+from bot.dialogue.cards import reasons, service_card
 from bot.dialogue.payload import parse_payload
-from bot.dialogue.state import FORGET_AFTER_DAYS, MAX_QUESTIONS, QUESTIONS, Conversation
+from bot.dialogue.questions import ALL as QUESTIONS
+from bot.dialogue.questions import BY_ID as QUESTION_BY_ID
+from bot.dialogue.questions import Question
+from bot.dialogue.reading import Reader, Reading
+from bot.dialogue.state import FORGET_AFTER_DAYS, MAX_QUESTIONS, Conversation
+from bot.dialogue.texts import Texts
 from bot.dialogue.types import Button, Event, Outcome, Reply
-from bot.knowledge.hours import AMSTERDAM
+from bot.knowledge.hours import AMSTERDAM, open_state
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.crisis import CrisisDetector
 from bot.matching.matcher import MIN_SCORE, Candidate, Hit, Matcher, Ranked
-from bot.matching.profile import Profile
-from bot.matching.text import tokens
 
 MAX_ALTERNATIVES = 2
+MAX_OTHER_NEEDS = 2
 STRONG_SHARE = 0.6  # candidates scoring at least this share of the best decide what to ask
-MAX_THEME_SERVICES = 6
+OTHER_NEED_SHARE = 0.4  # a second need must score at least this share of the first
+LIST_PAGE = 3  # places per list on one phone screen; "Meer" shows the next
+MAX_NO_MATCH_DOORS = 2
 BUTTON_LABEL_LIMIT = 40
+HEALTH_THEME = "gezondheid"
+OFFICE_HOURS = (8, 17)  # weekdays; outside them the huisartsenpost is the doctor
+OPEN_NOW = 1.1  # a place open now goes a little before one that is closed
+CLOSED_NOW = 0.95
+NIGHT_OPEN_HEALTH = 1.8  # at night a health place that is open beats one that is closed
+NIGHT_CLOSED_HEALTH = 0.6
 
 COMMANDS = {
     "start": "start",
@@ -42,11 +56,6 @@ COMMANDS = {
     "privacy": "privacy",
 }
 
-_YES = {"ja", "yes", "jep", "jawel", "klopt", "ok", "oke", "y", "j"}
-_NO = {"nee", "no", "nope", "n", "niet"}
-_NOW = {"nu", "vandaag", "spoed", "dringend", "snel", "now", "today", "urgent", "asap", "direct"}
-_LATER = {"wachten", "later", "morgen", "volgende", "week", "wait", "tomorrow", "niet dringend"}
-
 
 class Engine:
     def __init__(
@@ -60,6 +69,10 @@ class Engine:
         self.forget_after_days = forget_after_days
         self.matcher = matcher or Matcher(kb)
         self.crisis = CrisisDetector(kb)
+        self.reader = Reader(self.matcher, self.crisis)
+        self.clock = clock or (lambda: datetime.now(AMSTERDAM))
+        self.city_id = next(a.id for a in kb.areas.values() if a.kind == "city")
+        self.country_id = next(a.id for a in kb.areas.values() if a.kind == "country")
         self._crisis_rules = {rule.id: rule for rule in kb.crisis}
         # Words a "why" line never echoes: danger and loss, places and people.
         self._never_quote = (
@@ -67,7 +80,6 @@ class Engine:
             | frozenset(w for name in self.matcher.profiles.place_names for w in name.split())
             | frozenset(w for key in self.matcher.profiles.audience_words for w in key.split())
         )
-        self.clock = clock or (lambda: datetime.now(AMSTERDAM))
 
     # ------------------------------------------------------------------ entry point
 
@@ -87,11 +99,9 @@ class Engine:
         if event.kind == "button":
             return self._button(state, event.value)
         if event.kind == "unsupported":
-            kind_key = f"kind_{event.value}" if f"kind_{event.value}" in say.table else "kind_other"
-            return Outcome(
-                state,
-                [Reply(say("unsupported", kind=say(kind_key)), buttons=self._theme_buttons(say))],
-            )
+            kind_key = f"kind_{event.value}" if say.has(f"kind_{event.value}") else "kind_other"
+            reply = Reply(say("unsupported", kind=say(kind_key)), buttons=self._theme_buttons(say))
+            return self._then_open_question(Outcome(state, [reply]))
         outcome = self._text(state, event.value)
         # The resident's own words explain this turn's card ("je schreef ‘schulden’"); they are
         # not kept beyond it, in memory or on disk: later cards say "je vroeg naar schulden".
@@ -103,7 +113,7 @@ class Engine:
 
     def _still_known(self, state: Conversation) -> Conversation:
         """Forget what the knowledge no longer has: a state saved before a /reload (or a
-        damaged one) may name an area, group, theme or place that is gone."""
+        damaged one) may name an area, group, theme, place or question that is gone."""
         if state.lang not in self.kb.texts:
             state.lang = "nl"
         if state.area not in self.kb.areas:
@@ -114,8 +124,11 @@ class Engine:
             state.audience = None
         if state.theme not in self.kb.themes:
             state.theme = None
+        if state.step == "area_confirm":  # a state saved by an older version
+            state.step = "area"
         state.candidates = [c for c in state.candidates if c.service_id in self.kb.services]
         state.shown = [s for s in state.shown if s in self.kb.services]
+        state.answers = {k: v for k, v in state.answers.items() if k in QUESTION_BY_ID}
         if state.safety not in self._crisis_rules:
             state.safety = None
         return state
@@ -125,7 +138,70 @@ class Engine:
         code = (hint or "").lower()[:2]
         if code == "nl" or not hint:
             return "nl"
-        return "en" if "en" in self.kb.texts else "nl"
+        return code if code in self.kb.texts else ("en" if "en" in self.kb.texts else "nl")
+
+    # ------------------------------------------------------------------ what questions use
+
+    def office_hours(self, now: datetime | None = None) -> bool:
+        local = (now or self.clock()).astimezone(AMSTERDAM)
+        return local.weekday() < 5 and OFFICE_HOURS[0] <= local.hour < OFFICE_HOURS[1]
+
+    def district_only(self, service: Service) -> bool:
+        return all(self.kb.areas[a].kind == "district" for a in service.areas if a in self.kb.areas)
+
+    def ranked(
+        self, state: Conversation, candidates: list[Candidate] | None = None
+    ) -> list[Ranked]:
+        """The candidates in order for this resident: the matcher's profile (district, for
+        whom, urgency), the factors of other questions answered, and the clock."""
+        ranked = self.matcher.rank(
+            state.candidates if candidates is None else candidates, state.profile
+        )
+        now = self.clock()
+        factors = [
+            (q, value)
+            for q in QUESTIONS
+            if q.id in state.answers and (value := q.value(state)) not in (None, SKIP)
+        ]
+        rescored = []
+        for r in ranked:
+            factor = self._time_factor(r.service, now)
+            for question, value in factors:
+                factor *= question.factor(self, r.service, value)
+            rescored.append(replace(r, score=round(r.score * factor, 3)))
+        rescored.sort(key=lambda r: (not r.serves_area, -r.score, r.service.id))
+        return rescored
+
+    def _strong(self, state: Conversation) -> list[Candidate]:
+        best = max((c.score for c in state.candidates), default=0.0)
+        return [c for c in state.candidates if c.score >= STRONG_SHARE * best]
+
+    def strong_services(self, state: Conversation) -> list[Service]:
+        """The places the words really point at: a weak match that would win for some other
+        group is no reason to ask."""
+        return [
+            self.kb.services[c.service_id]
+            for c in self._strong(state)
+            if c.service_id in self.kb.services
+        ]
+
+    def best_service(self, state: Conversation) -> Service | None:
+        ranked = self.ranked(state, self._strong(state))
+        return ranked[0].service if ranked and ranked[0].serves_area else None
+
+    def best_id(self, state: Conversation) -> str | None:
+        best = self.best_service(state)
+        return best.id if best else None
+
+    def _time_factor(self, service: Service, now: datetime) -> float:
+        """Open now goes first when it is known; at night and at the weekend a health need
+        goes to the place that is open (the huisartsenpost), not to a closed practice."""
+        open_now = _open_now(service, now)
+        if open_now is None:
+            return 1.0
+        if HEALTH_THEME in service.themes and not self.office_hours(now):
+            return NIGHT_OPEN_HEALTH if open_now else NIGHT_CLOSED_HEALTH
+        return OPEN_NOW if open_now else CLOSED_NOW
 
     # ------------------------------------------------------------------ start & commands
 
@@ -133,15 +209,11 @@ class Engine:
         """A (deep-link) start: 'oost', 'zuid-gezondheid', 'gezondheid' preset area and theme."""
         preset = parse_payload(self.kb, payload)
         area, theme = preset.area, preset.theme
-        fresh = Conversation(
-            lang=state.lang, lang_chosen=state.lang_chosen, area=area or state.area, audience=None
-        )
-        if area is None:
-            fresh.area = None
+        fresh = Conversation(lang=state.lang, lang_chosen=state.lang_chosen, area=area)
         replies = [self._greeting(fresh, area)]
         if theme:
             outcome = self._choose_theme(fresh, theme)
-            return Outcome(outcome.state, replies + outcome.replies)
+            return Outcome(outcome.state, replies + outcome.replies, tag=outcome.tag)
         return Outcome(fresh, replies)
 
     def _greeting(self, state: Conversation, area: str | None) -> Reply:
@@ -164,31 +236,45 @@ class Engine:
         if command == "language":
             if argument.lower()[:2] in self.kb.texts:
                 return self._set_language(state, argument.lower()[:2])
-            buttons = (
-                (
-                    Button(say("button_language_nl"), "l:nl"),
-                    Button(say("button_language_en"), "l:en"),
-                ),
+            choices = tuple(
+                Button(say(f"button_language_{lang}"), buttons.encode(Kind.LANGUAGE, lang))
+                for lang in self.kb.texts
+                if say.has(f"button_language_{lang}")
             )
-            return Outcome(state, [Reply(say("language_choose"), buttons=buttons)])
+            rows = tuple(choices[i : i + 2] for i in range(0, len(choices), 2))
+            return Outcome(state, [Reply(say("language_choose"), buttons=rows)])
         if command == "help":
             about = self.kb.about.get(state.lang) or self.kb.about.get("nl", "")
-            return Outcome(
-                state,
-                [
-                    Reply(say("help")),
-                    Reply(about, title=say("about_title"), buttons=self._theme_buttons(say)),
-                ],
-            )
+            replies = [Reply(say("help")), Reply(about, title=say("about_title"))]
+            return self._then_open_question(Outcome(state, replies), say)
         if command == "privacy":
-            buttons = ((Button(say("button_forget"), "c:forget"),),)
+            forget = ((Button(say("button_forget"), buttons.encode(Kind.CONTROL, "forget")),),)
             days = f"{self.forget_after_days:g}"
-            return Outcome(state, [Reply(say("privacy", days=days), buttons=buttons)])
-        return Outcome(state, [Reply(say("unknown_command"))])
+            replies = [Reply(say("privacy", days=days), buttons=forget)]
+            return self._then_open_question(Outcome(state, replies), say)
+        return self._then_open_question(Outcome(state, [Reply(say("unknown_command"))]), say)
+
+    def _then_open_question(self, outcome: Outcome, say: Texts | None = None) -> Outcome:
+        """After /help, /privacy or a photo, the question that was open is asked again (its
+        buttons, not the theme buttons, come last), or the topics are offered."""
+        state = outcome.state
+        say = say or Texts(self.kb, state.lang)
+        question = QUESTION_BY_ID.get(state.step)
+        if question is not None:
+            return Outcome(
+                state, [*outcome.replies, question.ask(self, state, say)], tag=outcome.tag
+            )
+        if outcome.replies and not outcome.replies[-1].buttons:
+            last = replace(outcome.replies[-1], buttons=self._theme_buttons(say))
+            return replace(outcome, replies=[*outcome.replies[:-1], last])
+        return outcome
 
     def _set_language(self, state: Conversation, lang: str) -> Outcome:
         state = replace(state, lang=lang, lang_chosen=True)
         say = Texts(self.kb, lang)
+        question = QUESTION_BY_ID.get(state.step)
+        if question is not None:
+            return Outcome(state, [Reply(say("language_set")), question.ask(self, state, say)])
         return Outcome(
             state,
             [
@@ -203,18 +289,73 @@ class Engine:
 
     def _text(self, state: Conversation, text: str) -> Outcome:
         say = Texts(self.kb, state.lang)
-        if not tokens(text):
+        question = QUESTION_BY_ID.get(state.step)
+        reading = self.reader.read(
+            text, answering_area=question is not None and question.id == "area"
+        )
+        if not reading.words:
             return Outcome(state, [Reply(say("ask_describe"), buttons=self._theme_buttons(say))])
-        audience_in_text = self.matcher.profiles.audience(text)
-        hit = self.crisis.detect(text)
+        hit = reading.crisis
         if hit and hit.certain:
             return self._crisis(state, hit.service_ids)
-        outcome = self._answer_to_question(state, text)
+        outcome = None
+        if question is not None:
+            outcome = self._answer_typed(state, question, reading, say)
         if outcome is None:
-            outcome = self._new_need(state, text, audience_in_text)
+            outcome = (
+                self._small_talk(state, reading.small_talk, say)
+                if reading.small_talk
+                else self._new_need(state, reading)
+            )
         if hit:
             return self._with_safety_net(outcome, hit.rule_ids[0])
         return outcome
+
+    def _answer_typed(
+        self, state: Conversation, question: Question, reading: Reading, say: Texts
+    ) -> Outcome | None:
+        """A typed answer to the open question; None when the message is a new need instead."""
+        value = question.read(self, reading, state, say)
+        current = {c.service_id for c in state.candidates}
+        new_need = reading.has_need and reading.candidates[0].service_id not in current
+        if value is None:
+            if new_need or reading.small_talk:
+                return None
+            return Outcome(state, [question.ask(self, state, say, again=True)], tag="question")
+        question.apply(self, state, value)
+        if new_need:
+            return None  # "ik woon in Lunetten en ik heb schulden": both are taken
+        note = question.note(self, reading, value, say)
+        outcome = self._continue(state)
+        if note and outcome.replies:
+            first = outcome.replies[0]
+            outcome.replies[0] = replace(first, text=note + "\n\n" + first.text)
+        return outcome
+
+    def _small_talk(self, state: Conversation, kind: str, say: Texts) -> Outcome:
+        """Hallo, dank je wel, "hulp": one short question with buttons, not a list of places."""
+        return Outcome(
+            state, [Reply(say(f"small_{kind}"), buttons=self._theme_buttons(say))], tag="small_talk"
+        )
+
+    def _new_need(self, state: Conversation, reading: Reading) -> Outcome:
+        say = Texts(self.kb, state.lang)
+        state.new_need()
+        for question in QUESTIONS:
+            implied = question.implied(self, reading, state)
+            if implied is not None:
+                question.apply(self, state, implied)
+        if not reading.candidates:
+            place = reading.place
+            if place and place.certain:
+                note = say("area_noted", area=self.kb.areas[place.area_id].label(state.lang))
+                return Outcome(
+                    state,
+                    [Reply(note + "\n\n" + say("ask_describe"), buttons=self._theme_buttons(say))],
+                )
+            return self._no_match(state)
+        state.candidates = list(reading.candidates)  # with the words, for this turn's card only
+        return self._next(state)
 
     def _with_safety_net(self, outcome: Outcome, rule_id: str) -> Outcome:
         """Words that may mean danger but need not: answer the need, and add one short line
@@ -222,7 +363,7 @@ class Engine:
         the emergency reply itself is the answer: never only a list of ordinary places."""
         state = outcome.state
         services = self._crisis_rules[rule_id].services
-        if outcome.tag == "no_match":
+        if outcome.tag in ("no_match", "small_talk"):
             return self._crisis(state, services)
         state.safety = rule_id
         say = Texts(self.kb, state.lang)
@@ -230,208 +371,87 @@ class Engine:
         if line is None:
             return outcome
         phone = " / ".join(line.contact.phones)
-        text = say("safety_line", service=line.name, phone=phone) if phone else say(
-            "safety_line_no_phone", service=line.name
+        text = (
+            say("safety_line", service=line.name, phone=phone)
+            if phone
+            else say("safety_line_no_phone", service=line.name)
         )
-        button = ((Button(say("button_in_danger"), f"d:{rule_id}"),),)
+        button = ((Button(say("button_in_danger"), buttons.encode(Kind.DANGER, rule_id)),),)
         return replace(outcome, replies=[*outcome.replies, Reply(text, buttons=button)])
-
-    def _answer_to_question(self, state: Conversation, text: str) -> Outcome | None:
-        """A typed answer to the question just asked; None when it is a new need instead."""
-        words = set(tokens(text))
-        if state.step == "area":
-            mention = self.matcher.profiles.area(text, answering=True)
-            if mention:
-                return self._set_area(state, mention.area_id, mention.certain)
-            if not self._has_need(text):
-                return self._ask(state, "area", again=True)
-        elif state.step == "area_confirm":
-            if words & _YES:
-                return self._set_area(state, state.probable_area, True)
-            if words & _NO:
-                return self._set_area(state, self._city_id(), True)
-        elif state.step == "audience":
-            audience = self.matcher.profiles.audience(text)
-            if audience:
-                state.audience = audience
-                return self._next(state)
-        elif state.step == "urgency":
-            if words & _NOW or words & _YES:
-                state.urgent = True
-                return self._next(state)
-            if words & _LATER or words & _NO:
-                state.urgent = False
-                return self._next(state)
-        return None
-
-    def _has_need(self, text: str) -> bool:
-        return any(c.score >= MIN_SCORE for c in self.matcher.relevance(text))
-
-    def _new_need(self, state: Conversation, text: str, audience: str | None) -> Outcome:
-        say = Texts(self.kb, state.lang)
-        mention = self.matcher.profiles.area(text)
-        state.new_need()
-        if mention and mention.certain:
-            state.area = mention.area_id
-        elif mention and state.area is None:
-            state.probable_area = mention.area_id
-        if audience:
-            state.audience = audience
-        place_words = mention.words if mention else frozenset()
-        candidates = [c for c in self.matcher.relevance(text, place_words) if c.score >= MIN_SCORE]
-        if not candidates:
-            if mention and mention.certain:
-                note = say("area_noted", area=self.kb.areas[mention.area_id].label(state.lang))
-                return Outcome(
-                    state,
-                    [Reply(note + "\n\n" + say("ask_describe"), buttons=self._theme_buttons(say))],
-                )
-            return Outcome(state, self._no_match(state), tag="no_match")
-        state.candidates = candidates  # with the resident's words, for this turn's card only
-        return self._next(state)
 
     # ------------------------------------------------------------------ questions
 
     def _next(self, state: Conversation) -> Outcome:
         """Ask the next question that would change the answer, or answer."""
+        for question in QUESTIONS:
+            if question.must_ask(self, state):
+                return self._ask(state, question)
         if len(state.asked) < MAX_QUESTIONS:
-            if state.area is None and state.probable_area and "area" not in state.asked:
-                return self._ask(state, "area_confirm")
             for question in QUESTIONS:
-                if question not in state.asked and self._would_change(state, question):
+                if question.id not in state.asked and question.would_change(self, state):
                     return self._ask(state, question)
         return self._answer(state)
 
-    def _would_change(self, state: Conversation, question: str) -> bool:
-        profile = state.profile
-        # Only places the words really point at count: a weak match that would win for some
-        # other group is no reason to ask.
-        best = max((c.score for c in state.candidates), default=0.0)
-        strong = [c for c in state.candidates if c.score >= STRONG_SHARE * best]
-        if question == "area":
-            if profile.area is not None:
-                return False
-            # Residents of the city are who the bot is for; someone from elsewhere says so.
-            options = [
-                Profile(a.id, profile.audience, profile.urgent)
-                for a in self.kb.areas.values()
-                if a.kind in ("district", "city")
-            ]
-        elif question == "audience":
-            if profile.audience is not None or all(
-                "iedereen" in self.kb.services[c.service_id].audience
-                for c in strong
-                if c.service_id in self.kb.services
-            ):
-                return False  # every place that fits is open to anyone: "for whom" changes nothing
-            options = [
-                Profile(profile.area, a.id, profile.urgent)
-                for a in self.kb.audiences.values()
-                if a.ask
-            ]
-        else:
-            if profile.urgent is not None:
-                return False
-            top = self._ranked(state)[:3]
-            if not any(r.service.urgent for r in top) or all(r.service.urgent for r in top):
-                return False
-            options = [Profile(profile.area, profile.audience, u) for u in (True, False)]
-        tops = {self._best_id(strong, option) for option in options}
-        return len(tops) > 1
-
-    def _best_id(self, candidates: list[Candidate], profile: Profile) -> str | None:
-        ranked = self.matcher.rank(candidates, profile)
-        return ranked[0].service.id if ranked and ranked[0].serves_area else None
-
-    def _ask(self, state: Conversation, question: str, again: bool = False) -> Outcome:
+    def _ask(self, state: Conversation, question: Question) -> Outcome:
+        if question.id not in state.asked:
+            state.asked.append(question.id)
+        state.step = question.id
         say = Texts(self.kb, state.lang)
-        asked = "area" if question == "area_confirm" else question
-        if asked not in state.asked:
-            state.asked.append(asked)
-        state.step = question
-        skip = Button(say("button_skip"), f"x:{asked}")
-        if question == "area_confirm":
-            area = self.kb.areas[state.probable_area].label(state.lang)
-            buttons = (
-                (
-                    Button(say("button_yes"), f"a:{state.probable_area}"),
-                    Button(say("button_no"), f"a:{self._city_id()}"),
-                ),
-            )
-            return Outcome(
-                state, [Reply(say("ask_area_confirm", area=area), buttons=buttons)], tag="question"
-            )
-        if question == "area":
-            row = [Button(a.label(state.lang), f"a:{a.id}") for a in self.kb.districts()]
-            other = [
-                Button(say("button_other_city"), f"a:{self._city_id()}"),
-                Button(say("button_outside"), f"a:{self._country_id()}"),
-            ]
-            text = say("ask_area_again") if again else say("ask_area")
-            buttons = (tuple(row), tuple(other), (skip,))
-            return Outcome(state, [Reply(text, buttons=buttons)], tag="question")
-        if question == "audience":
-            options = [
-                Button(a.label(state.lang), f"w:{a.id}")
-                for a in self.kb.audiences.values()
-                if a.ask
-            ]
-            rows = tuple(tuple(options[i : i + 2]) for i in range(0, len(options), 2))
-            return Outcome(
-                state, [Reply(say("ask_audience"), buttons=(*rows, (skip,)))], tag="question"
-            )
-        buttons = (
-            (Button(say("button_urgent_now"), "u:1"), Button(say("button_urgent_later"), "u:0")),
-            (skip,),
+        return Outcome(state, [question.ask(self, state, say)], tag="question")
+
+    def _continue(self, state: Conversation) -> Outcome:
+        """After an answer: on to the next question or the answer; with no need yet, the
+        answer is noted and the resident is asked what they need."""
+        if state.candidates:
+            return self._next(state)
+        say = Texts(self.kb, state.lang)
+        if state.theme:
+            return self._choose_theme(state, state.theme)
+        state.step = "idle"
+        note = (
+            say("area_noted", area=self.kb.areas[state.area].label(state.lang))
+            if state.area
+            else say("audience_noted")
         )
-        return Outcome(state, [Reply(say("ask_urgency"), buttons=buttons)], tag="question")
-
-    def _city_id(self) -> str:
-        return next(a.id for a in self.kb.areas.values() if a.kind == "city")
-
-    def _country_id(self) -> str:
-        return next(a.id for a in self.kb.areas.values() if a.kind == "country")
-
-    def _set_area(self, state: Conversation, area: str | None, certain: bool) -> Outcome:
-        if area is None or area not in self.kb.areas:
-            return self._ask(state, "area", again=True)
-        if not certain:
-            state.probable_area = area
-            return self._ask(state, "area_confirm")
-        state.area = area
-        state.probable_area = None
-        if "area" not in state.asked:
-            state.asked.append("area")
-        if not state.candidates:
-            if state.theme:
-                return self._choose_theme(state, state.theme)
-            say = Texts(self.kb, state.lang)
-            note = say("area_noted", area=self.kb.areas[area].label(state.lang))
-            state.step = "idle"
-            return Outcome(
-                state,
-                [Reply(note + "\n\n" + say("ask_describe"), buttons=self._theme_buttons(say))],
-            )
-        return self._next(state)
+        return Outcome(
+            state, [Reply(note + "\n\n" + say("ask_describe"), buttons=self._theme_buttons(say))]
+        )
 
     # ------------------------------------------------------------------ answers
 
-    def _ranked(self, state: Conversation) -> list[Ranked]:
-        return self.matcher.rank(state.candidates, state.profile)
-
     def _answer(self, state: Conversation) -> Outcome:
-        say = Texts(self.kb, state.lang)
-        ranked = [r for r in self._ranked(state) if r.serves_area]
+        ranked = [r for r in self.ranked(state) if r.serves_area]
         if not ranked:
-            return Outcome(state, self._no_match(state), tag="no_match")
+            return self._no_match(state)
         if state.theme:
-            return Outcome(state, [self._theme_list(state, ranked)], tag="theme")
+            return Outcome(state, [self._theme_list(state, ranked, 0)], tag="theme")
         best = ranked[0]
         state.step = "answered"
         state.shown = [best.service.id]
+        say = Texts(self.kb, state.lang)
+        others = self._other_needs(best, ranked[1:])
+        alternatives = [r for r in ranked[1:] if r not in others]
         return Outcome(
-            state, [self._card(state, best.service, best.hits, ranked[1:], say)], tag="answer"
+            state,
+            [self._card(state, best.service, best.hits, alternatives, say, others)],
+            tag="answer",
         )
+
+    def _other_needs(self, best: Ranked, rest: list[Ranked]) -> list[Ranked]:
+        """Places for the other needs a message names: candidates whose matched words share
+        nothing with the best place's ("scheiding, rekeningen en een gepest kind")."""
+        covered = {h.keyword for h in best.hits}
+        found: list[Ranked] = []
+        for candidate in rest:
+            keywords = {h.keyword for h in candidate.hits}
+            if candidate.score < OTHER_NEED_SHARE * best.score:
+                break
+            if keywords and not keywords & covered:
+                found.append(candidate)
+                covered |= keywords
+                if len(found) == MAX_OTHER_NEEDS:
+                    break
+        return found
 
     def _card(
         self,
@@ -440,30 +460,54 @@ class Engine:
         hits: tuple[Hit, ...],
         others: list[Ranked],
         say: Texts,
+        other_needs: list[Ranked] = (),
     ) -> Reply:
         why = reasons(self.kb, service, hits, state.area, state.theme, say, self._never_quote)
         body = service_card(self.kb, service, self.clock(), say, why)
         alternatives = [r.service for r in others if r.service.id not in state.shown]
         rows: list[tuple[Button, ...]] = [
-            (Button(_short(s.name), f"s:{s.id}"),) for s in alternatives[:MAX_ALTERNATIVES]
+            (
+                Button(
+                    _short(
+                        say("button_also", need=r.hits[0].keyword if r.hits else r.service.name)
+                    ),
+                    buttons.encode(Kind.SERVICE, r.service.id),
+                ),
+            )
+            for r in other_needs
         ]
-        if rows:
+        rows += [
+            (Button(_short(s.name), buttons.encode(Kind.SERVICE, s.id)),)
+            for s in alternatives[:MAX_ALTERNATIVES]
+        ]
+        if other_needs:
+            body += "\n\n" + say("other_needs")
+        elif alternatives:
             body += "\n\n" + say("alternatives")
         body += "\n\n" + say("ask_feedback")
-        rows.append((Button(say("button_helped"), "f:yes"), Button(say("button_other"), "f:other")))
-        rows.append((Button(say("button_person"), "f:person"),))
+        rows.append(self._feedback_row(say))
+        rows.append((Button(say("button_person"), buttons.encode(Kind.FEEDBACK, "person")),))
         return Reply(body, title=service.name, buttons=tuple(rows))
 
-    def _no_match(self, state: Conversation) -> list[Reply]:
+    def _feedback_row(self, say: Texts) -> tuple[Button, ...]:
+        return (
+            Button(say("button_helped"), buttons.encode(Kind.FEEDBACK, "yes")),
+            Button(say("button_other"), buttons.encode(Kind.FEEDBACK, "other")),
+        )
+
+    def _no_match(self, state: Conversation) -> Outcome:
+        """Honest and short: what the bot can help with, two places that take any question,
+        and the topics; never a wall of text and never a dead end."""
         say = Texts(self.kb, state.lang)
         state.step = "idle"
-        doors = self._front_doors(state)
-        text = say("no_match") + "\n\n" + self._door_list(doors, say)
+        doors = self._front_doors(state)[:MAX_NO_MATCH_DOORS]
+        text = say("no_match") + "\n\n" + self._door_list(doors, say, short=True)
         text += "\n\n" + say("no_match_try", examples=say("search_examples"))
-        return [Reply(text, buttons=self._door_buttons(doors) + self._theme_buttons(say))]
+        rows = self._door_buttons(doors) + self._theme_buttons(say)
+        return Outcome(state, [Reply(text, buttons=rows)], tag="no_match")
 
     def _front_doors(self, state: Conversation) -> list[Service]:
-        chain = self.kb.area_chain(state.area) if state.area else [self._city_id()]
+        chain = self.kb.area_chain(state.area) if state.area else [self.city_id]
         for area_id in chain:
             doors = [
                 self.kb.services[s]
@@ -474,13 +518,29 @@ class Engine:
                 return doors
         return []
 
-    def _door_list(self, doors: list[Service], say: Texts) -> str:
+    def _talk_now(self, state: Conversation) -> list[Service]:
+        """Lines reachable right now to talk to someone: the area's `talk_now` lines that are
+        open, the safety line the conversation showed, the huisartsenpost out of hours."""
+        now = self.clock()
+        chain = self.kb.area_chain(state.area) if state.area else self.kb.area_chain(self.city_id)
+        ids = [s for area_id in chain for s in self.kb.areas[area_id].talk_now]
+        if state.safety:
+            ids = [*self._crisis_rules[state.safety].services[:1], *ids]
+        found = []
+        for service_id in dict.fromkeys(ids):
+            service = self.kb.services.get(service_id)
+            if service and _open_now(service, now):
+                found.append(service)
+        return found
+
+    def _door_list(self, doors: list[Service], say: Texts, short: bool = False) -> str:
         return "\n\n".join(
-            f"{s.name}\n{service_card(self.kb, s, self.clock(), say, compact=True)}" for s in doors
+            f"{s.name}\n{service_card(self.kb, s, self.clock(), say, compact=True, short=short)}"
+            for s in doors
         )
 
     def _door_buttons(self, doors: list[Service]) -> tuple[tuple[Button, ...], ...]:
-        return tuple((Button(_short(s.name), f"s:{s.id}"),) for s in doors)
+        return tuple((Button(_short(s.name), buttons.encode(Kind.SERVICE, s.id)),) for s in doors)
 
     def _crisis(self, state: Conversation, service_ids: tuple[str, ...]) -> Outcome:
         say = Texts(self.kb, state.lang)
@@ -488,13 +548,16 @@ class Engine:
         services = [self.kb.services[s] for s in service_ids if s in self.kb.services]
         text = say("crisis_intro") + "\n\n" + self._door_list(services, say)
         text += "\n\n" + say("crisis_more")
-        buttons = ((Button(say("button_continue"), "f:other"),),)
-        return Outcome(state, [Reply(text, buttons=buttons)], tag="crisis")
+        rows = ((Button(say("button_continue"), buttons.encode(Kind.FEEDBACK, "other")),),)
+        return Outcome(state, [Reply(text, buttons=rows)], tag="crisis")
 
     # ------------------------------------------------------------------ themes
 
     def _theme_buttons(self, say: Texts) -> tuple[tuple[Button, ...], ...]:
-        themes = [Button(t.label(say.lang), f"t:{t.id}") for t in self.kb.themes.values()]
+        themes = [
+            Button(t.label(say.lang), buttons.encode(Kind.THEME, t.id))
+            for t in self.kb.themes.values()
+        ]
         return tuple(tuple(themes[i : i + 2]) for i in range(0, len(themes), 2))
 
     def _choose_theme(self, state: Conversation, theme: str) -> Outcome:
@@ -506,10 +569,11 @@ class Engine:
             if theme in s.themes and not s.urgent
         ]
         if state.area is None:
-            return self._ask(state, "area")
+            return self._ask(state, QUESTION_BY_ID["area"])
         return self._answer(state)
 
-    def _theme_list(self, state: Conversation, ranked: list[Ranked]) -> Reply:
+    def _theme_list(self, state: Conversation, ranked: list[Ranked], start: int) -> Reply:
+        """Three places at a time, each in one line, and "Meer" for the next three."""
         say = Texts(self.kb, state.lang)
         theme = self.kb.themes[state.theme].label(state.lang)
         area = self.kb.areas[state.area].label(state.lang) if state.area else None
@@ -518,75 +582,79 @@ class Engine:
             if area
             else say("theme_intro", theme=theme)
         )
-        shown = ranked[:MAX_THEME_SERVICES]
+        shown = ranked[start : start + LIST_PAGE]
         state.step = "answered"
-        state.shown = [r.service.id for r in shown]
-        lines = [f"• {r.service.name}: {r.service.describe(state.lang)}" for r in shown]
-        buttons = tuple((Button(_short(r.service.name), f"s:{r.service.id}"),) for r in shown)
+        state.shown = [r.service.id for r in ranked[: start + LIST_PAGE]]
+        lines = [
+            f"• {r.service.name}: {_first_sentence(r.service.describe(state.lang))}" for r in shown
+        ]
+        rows: list[tuple[Button, ...]] = [
+            (Button(_short(r.service.name), buttons.encode(Kind.SERVICE, r.service.id)),)
+            for r in shown
+        ]
+        if len(ranked) > start + LIST_PAGE:
+            rows.append(
+                (Button(say("button_more"), buttons.encode(Kind.MORE, str(start + LIST_PAGE))),)
+            )
+        rows.append((Button(say("button_person"), buttons.encode(Kind.FEEDBACK, "person")),))
         text = intro + "\n\n" + "\n".join(lines) + "\n\n" + say("theme_more")
-        return Reply(text, buttons=(*buttons, (Button(say("button_person"), "f:person"),)))
+        return Reply(text, buttons=tuple(rows))
 
     # ------------------------------------------------------------------ buttons
 
     def _button(self, state: Conversation, data: str) -> Outcome:
+        action = buttons.decode(data)
+        outcome = self._action(state, action) if action else None
+        if outcome is not None:
+            return outcome
         say = Texts(self.kb, state.lang)
-        kind, _, value = data.partition(":")
-        if kind == "t" and value in self.kb.themes:
-            return self._choose_theme(state, value)
-        if kind == "a" and value in self.kb.areas:
-            return self._set_area(state, value, True)
-        if kind == "w" and value in self.kb.audiences:
-            state.audience = value
-            return self._continue_or_prompt(state)
-        if kind == "u" and value in {"0", "1"}:
-            state.urgent = value == "1"
-            return self._continue_or_prompt(state)
-        if kind == "x" and value in QUESTIONS:
-            if value not in state.asked:
-                state.asked.append(value)
-            return self._continue_or_prompt(state)
-        if kind == "s" and value in self.kb.services:
-            return self._show_service(state, value)
-        if kind == "f" and value in {"yes", "other", "person"}:
-            return self._feedback(state, value)
-        if kind == "l" and value in self.kb.texts:
-            return self._set_language(state, value)
-        if kind == "d" and value in self._crisis_rules:
-            return self._crisis(state, self._crisis_rules[value].services)
-        if kind == "c" and value == "restart":
-            return self._start(state, "")
-        if kind == "c" and value == "forget":
-            fresh = Conversation(lang=state.lang)
-            return Outcome(
-                fresh,
-                [Reply(say("privacy_forgotten"), buttons=self._theme_buttons(say))],
-                forget=True,
-            )
         fresh = Conversation(lang=state.lang, lang_chosen=state.lang_chosen, area=state.area)
         greeting = self._greeting(fresh, None)
         return Outcome(
             fresh, [Reply(say("stale_button") + "\n\n" + greeting.text, buttons=greeting.buttons)]
         )
 
-    def _continue_or_prompt(self, state: Conversation) -> Outcome:
-        if state.candidates:
-            return self._next(state)
-        say = Texts(self.kb, state.lang)
-        state.step = "idle"
-        return Outcome(
-            state,
-            [
-                Reply(
-                    say("audience_noted") + "\n\n" + say("ask_describe"),
-                    buttons=self._theme_buttons(say),
-                )
-            ],
-        )
+    def _action(self, state: Conversation, action: Action) -> Outcome | None:
+        """What a button does; None for one that no longer means anything (a stale chat)."""
+        kind, value = action.kind, action.value
+        if kind is Kind.THEME and value in self.kb.themes:
+            return self._choose_theme(state, value)
+        if kind is Kind.ANSWER:
+            question = QUESTION_BY_ID.get(action.question or "")
+            if question is None or not question.accepts(self, value):
+                return None
+            if question.id not in state.asked:
+                state.asked.append(question.id)
+            question.apply(self, state, value)
+            return self._continue(state)
+        if kind is Kind.SERVICE and value in self.kb.services:
+            return self._show_service(state, value)
+        if kind is Kind.MORE and value.isdigit() and state.theme:
+            ranked = [r for r in self.ranked(state) if r.serves_area]
+            if int(value) < len(ranked):
+                return Outcome(state, [self._theme_list(state, ranked, int(value))], tag="theme")
+        if kind is Kind.FEEDBACK and value in {"yes", "other", "person"}:
+            return self._feedback(state, value)
+        if kind is Kind.LANGUAGE and value in self.kb.texts:
+            return self._set_language(state, value)
+        if kind is Kind.DANGER and value in self._crisis_rules:
+            return self._crisis(state, self._crisis_rules[value].services)
+        if kind is Kind.CONTROL and value == "restart":
+            return self._start(state, "")
+        if kind is Kind.CONTROL and value == "forget":
+            say = Texts(self.kb, state.lang)
+            fresh = Conversation(lang=state.lang)
+            return Outcome(
+                fresh,
+                [Reply(say("privacy_forgotten"), buttons=self._theme_buttons(say))],
+                forget=True,
+            )
+        return None
 
     def _show_service(self, state: Conversation, service_id: str) -> Outcome:
         say = Texts(self.kb, state.lang)
         service = self.kb.services[service_id]
-        ranked = [r for r in self._ranked(state) if r.serves_area] if state.candidates else []
+        ranked = [r for r in self.ranked(state) if r.serves_area] if state.candidates else []
         hits = next((r.hits for r in ranked if r.service.id == service_id), ())
         if service_id not in state.shown:
             state.shown.append(service_id)
@@ -602,20 +670,51 @@ class Engine:
         if value == "other":
             state.new_need()
             return Outcome(state, [Reply(say("something_else"), buttons=self._theme_buttons(say))])
-        doors = self._front_doors(state)
+        return self._person(state, say)
+
+    def _person(self, state: Conversation, say: Texts) -> Outcome:
+        """'Praat met iemand': someone reachable now first, then the front doors with their
+        phone numbers and whether they are open; buttons to go on."""
+        now_lines = self._talk_now(state)
+        doors = [d for d in self._front_doors(state) if d not in now_lines]
+        parts = []
+        if now_lines:
+            parts += [say("person_now"), self._door_list(now_lines, say, short=True)]
         intro = (
             say("person_intro_area", area=self.kb.areas[state.area].label(state.lang))
             if state.area
             else say("person_intro")
         )
-        text = intro + "\n\n" + self._door_list(doors, say)
-        return Outcome(state, [Reply(text, buttons=self._door_buttons(doors))])
+        parts += [intro, self._door_list(doors, say, short=True)]
+        rows = (
+            *self._door_buttons([*now_lines, *doors][:4]),
+            (Button(say("button_restart"), buttons.encode(Kind.CONTROL, "restart")),),
+        )
+        return Outcome(state, [Reply("\n\n".join(parts), buttons=rows)], tag="person")
+
+
+def _open_now(service: Service, now: datetime) -> bool | None:
+    """Whether any way in is open now; None when no hours say so."""
+    known = False
+    for expression in service.opening_hours.values():
+        state = open_state(expression, now)
+        if state.unknown:
+            continue
+        known = True
+        if state.open or state.always:
+            return True
+    return False if known else None
 
 
 def _theme_score(service: Service) -> float:
     """Order within a theme: the card's key places first, district places before city-wide."""
     priority = {1: 3.0, 2: 2.0, 3: 1.0}.get(service.card or 0, 0.0)
     return MIN_SCORE + priority + len(service.keywords.get("nl", ())) / 100
+
+
+def _first_sentence(text: str) -> str:
+    head, dot, _ = text.partition(". ")
+    return head + ("." if dot else "")
 
 
 def _short(label: str) -> str:

@@ -13,7 +13,6 @@ from typing import Any
 from bot.matching.matcher import Candidate, Hit
 from bot.matching.profile import Profile
 
-QUESTIONS = ("area", "audience", "urgency")
 MAX_QUESTIONS = 3
 FORGET_AFTER_DAYS = 30.0  # a conversation idle this long is deleted (said in /privacy)
 
@@ -22,7 +21,7 @@ FORGET_AFTER_DAYS = 30.0  # a conversation idle this long is deleted (said in /p
 class Conversation:
     lang: str = "nl"
     lang_chosen: bool = False
-    step: str = "idle"  # idle | area | area_confirm | audience | urgency | answered
+    step: str = "idle"  # idle | answered | the id of the question just asked
     area: str | None = None
     probable_area: str | None = None
     audience: str | None = None
@@ -34,6 +33,8 @@ class Conversation:
     # The crisis rule whose words the last need suggested without certainty: its line is shown
     # beside the answer, and "Ik ben nu in gevaar" opens it. A rule id, never the words.
     safety: str | None = None
+    # Answers to questions that have no field of their own (bot/dialogue/questions/).
+    answers: dict[str, str] = field(default_factory=dict)
 
     @property
     def profile(self) -> Profile:
@@ -48,18 +49,24 @@ class Conversation:
         self.shown = []
         self.urgent = None
         self.safety = None
+        self.answers = {}  # answers about one need ("voor jezelf?") go with it
 
     def copy(self) -> Conversation:
         """A copy the engine may change while the caller keeps the original (candidates and
         their hits are immutable, so sharing them is safe)."""
         return replace(
-            self, asked=list(self.asked), candidates=list(self.candidates), shown=list(self.shown)
+            self,
+            asked=list(self.asked),
+            candidates=list(self.candidates),
+            shown=list(self.shown),
+            answers=dict(self.answers),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready; matched keywords are kept, the resident's own words are not."""
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["asked"], data["shown"] = list(self.asked), list(self.shown)
+        data["answers"] = dict(self.answers)
         data["candidates"] = [
             {
                 "service_id": c.service_id,
@@ -107,4 +114,6 @@ class Conversation:
             and all(isinstance(q, str) for q in self.asked)
             and isinstance(self.shown, list)
             and all(isinstance(s, str) for s in self.shown)
+            and isinstance(self.answers, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in self.answers.items())
         )

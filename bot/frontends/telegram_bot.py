@@ -42,10 +42,10 @@ from telegram.ext import (
 )
 
 from bot.checks import run_checks
-from bot.dialogue.cards import Texts
 from bot.dialogue.engine import Engine
 from bot.dialogue.payload import PayloadError
 from bot.dialogue.state import FORGET_AFTER_DAYS
+from bot.dialogue.texts import Texts
 from bot.dialogue.types import Event, Reply
 from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.store import StateStore

@@ -25,7 +25,8 @@ from datetime import date
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from bot.dialogue.cards import Texts, freshness_line
+from bot.dialogue.cards import freshness_line
+from bot.dialogue.texts import Texts
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.sharing.links import DeepLink, qr_svg_inline
 
