@@ -204,14 +204,10 @@ def service_card(
 
     Every card offers a way to act: the place's own phone, address, website or e-mail, or its
     front door. Only resident texts in the card's language appear; `notes` never do.
-    `compact` is the card in a list of places; `short` leaves the description to its first
-    sentence, so a list still fits one phone screen.
+    `compact` is the card in a list of places; `short` leaves the description out, so a list
+    of places to call still fits one phone screen.
     """
-    description = service.describe(say.lang)
-    if short:
-        head, dot, _ = description.partition(". ")
-        description = head + ("." if dot else "")
-    lines = [description]
+    lines = [] if short else [service.describe(say.lang)]
     contact = service.contact
     if contact.phones:
         lines.append(say("card_phone", phone=" / ".join(contact.phones)))

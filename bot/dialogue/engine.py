@@ -26,6 +26,7 @@ from bot.dialogue.types import Button, Event, Outcome, Reply
 from bot.knowledge.hours import AMSTERDAM, open_state
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.crisis import CrisisDetector
+from bot.matching.index import word_terms
 from bot.matching.matcher import MIN_SCORE, Candidate, Hit, Matcher, Ranked
 
 MAX_ALTERNATIVES = 2
@@ -74,12 +75,13 @@ class Engine:
         self.city_id = next(a.id for a in kb.areas.values() if a.kind == "city")
         self.country_id = next(a.id for a in kb.areas.values() if a.kind == "country")
         self._crisis_rules = {rule.id: rule for rule in kb.crisis}
-        # Words a "why" line never echoes: danger and loss, places and people.
-        self._never_quote = (
-            self.crisis.phrase_words
-            | frozenset(w for name in self.matcher.profiles.place_names for w in name.split())
-            | frozenset(w for key in self.matcher.profiles.audience_words for w in key.split())
+        # Words that say who or where, not what; a "why" line never echoes them, nor words of
+        # danger and loss.
+        profiles = self.matcher.profiles
+        self._who_and_where = frozenset(
+            w for name in (*profiles.place_names, *profiles.audience_words) for w in name.split()
         )
+        self._never_quote = self.crisis.phrase_words | self._who_and_where
 
     # ------------------------------------------------------------------ entry point
 
@@ -106,7 +108,7 @@ class Engine:
         # The resident's own words explain this turn's card ("je schreef ‘schulden’"); they are
         # not kept beyond it, in memory or on disk: later cards say "je vroeg naar schulden".
         outcome.state.candidates = [
-            Candidate(c.service_id, c.score, tuple(Hit("", h.keyword, h.how) for h in c.hits))
+            Candidate(c.service_id, c.score, tuple(replace(h, word="") for h in c.hits))
             for c in outcome.state.candidates
         ]
         return outcome
@@ -171,6 +173,9 @@ class Engine:
             rescored.append(replace(r, score=round(r.score * factor, 3)))
         rescored.sort(key=lambda r: (not r.serves_area, -r.score, r.service.id))
         return rescored
+
+    def open_now(self, service: Service) -> bool:
+        return bool(_open_now(service, self.clock()))
 
     def _strong(self, state: Conversation) -> list[Candidate]:
         best = max((c.score for c in state.candidates), default=0.0)
@@ -425,7 +430,7 @@ class Engine:
             return self._no_match(state)
         if state.theme:
             return Outcome(state, [self._theme_list(state, ranked, 0)], tag="theme")
-        best = ranked[0]
+        best = self._after_hours(state, ranked) or ranked[0]
         state.step = "answered"
         state.shown = [best.service.id]
         say = Texts(self.kb, state.lang)
@@ -437,18 +442,46 @@ class Engine:
             tag="answer",
         )
 
+    def _after_hours(self, state: Conversation, ranked: list[Ranked]) -> Ranked | None:
+        """At night and at the weekend a health need whose best place is closed leads with the
+        area's after-hours place that is open (the huisartsenpost), even when the words did not
+        name it ("I need a GP" at half past midnight); the practice stays an alternative."""
+        best = ranked[0].service
+        if self.office_hours() or HEALTH_THEME not in best.themes or self.open_now(best):
+            return None
+        need = [h.keyword for h in ranked[0].hits if h.keyword not in self._who_and_where]
+        chain = self.kb.area_chain(state.area or self.city_id)
+        for service_id in (s for area_id in chain for s in self.kb.areas[area_id].after_hours):
+            service = self.kb.services.get(service_id)
+            # Only for what it stands in for ("huisarts", "koorts"), not for "vergeetachtig";
+            # open outside office hours by what the area says of it, unless its hours say not.
+            if (
+                service
+                and any(self._indexed(service_id, keyword) for keyword in need)
+                and _open_now(service, self.clock()) is not False
+            ):
+                found = next((r for r in ranked if r.service.id == service_id), None)
+                return found or Ranked(service, ranked[0].score, True, ())
+        return None
+
+    def _indexed(self, service_id: str, keyword: str) -> bool:
+        """Whether the knowledge of this service has this word (in any form)."""
+        postings = self.matcher.index.postings
+        return any(service_id in postings.get(term, {}) for term in word_terms(keyword))
+
     def _other_needs(self, best: Ranked, rest: list[Ranked]) -> list[Ranked]:
-        """Places for the other needs a message names: candidates whose matched words share
-        nothing with the best place's ("scheiding, rekeningen en een gepest kind")."""
-        covered = {h.keyword for h in best.hits}
+        """Places for the other needs a message names: candidates matched by other words of the
+        message than the best place ("scheiding, rekeningen en een gepest kind"). Words are
+        compared by their place in the message, so nothing of the message has to be kept."""
+        covered = {at for h in best.hits for at in h.at}
         found: list[Ranked] = []
         for candidate in rest:
-            keywords = {h.keyword for h in candidate.hits}
+            where = {at for h in candidate.hits for at in h.at}
             if candidate.score < OTHER_NEED_SHARE * best.score:
                 break
-            if keywords and not keywords & covered:
+            if where and not where & covered:
                 found.append(candidate)
-                covered |= keywords
+                covered |= where
                 if len(found) == MAX_OTHER_NEEDS:
                     break
         return found

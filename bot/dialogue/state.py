@@ -71,7 +71,7 @@ class Conversation:
             {
                 "service_id": c.service_id,
                 "score": c.score,
-                "hits": [{"keyword": h.keyword, "how": h.how} for h in c.hits],
+                "hits": [{"keyword": h.keyword, "how": h.how, "at": list(h.at)} for h in c.hits],
             }
             for c in self.candidates
         ]
@@ -90,7 +90,15 @@ class Conversation:
                 Candidate(
                     str(c["service_id"]),
                     float(c["score"]),
-                    tuple(Hit("", str(h["keyword"]), str(h["how"])) for h in c.get("hits", ())),
+                    tuple(
+                        Hit(
+                            "",
+                            str(h["keyword"]),
+                            str(h["how"]),
+                            tuple(int(i) for i in h.get("at", ())),
+                        )
+                        for h in c.get("hits", ())
+                    ),
                 )
                 for c in known.get("candidates", [])
             ]

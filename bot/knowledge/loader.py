@@ -184,6 +184,7 @@ def _load_areas(reader: _Reader, path: Path) -> dict[str, Area]:
             neighbourhoods=tuple(item.get("neighbourhoods") or ()),
             front_doors=tuple(item.get("front_doors") or ()),
             talk_now=tuple(item.get("talk_now") or ()),
+            after_hours=tuple(item.get("after_hours") or ()),
         )
     for area in areas.values():
         if area.within and area.within not in areas:
@@ -448,7 +449,7 @@ def _check_references(
                         _suggest(value, known),
                     )
     for area in areas.values():
-        for door in (*area.front_doors, *area.talk_now):
+        for door in (*area.front_doors, *area.talk_now, *area.after_hours):
             if door not in service_ids:
                 reader.add(
                     reader.name(reader.directory / "areas.yaml"),

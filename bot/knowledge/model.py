@@ -71,6 +71,7 @@ class Area:
     neighbourhoods: tuple[str, ...] = ()
     front_doors: tuple[str, ...] = ()
     talk_now: tuple[str, ...] = ()
+    after_hours: tuple[str, ...] = ()
 
     def label(self, lang: str) -> str:
         return self.name.get(lang) or self.name["nl"]

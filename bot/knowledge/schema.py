@@ -239,6 +239,11 @@ AREA = Field(
             "Service ids of lines to talk to someone that are reachable when the front doors are "
             "closed (De Luisterlijn): offered first under 'Praat met iemand' when they are open.",
         ),
+        texts(
+            "after_hours",
+            "Service ids of health places open when practices are closed (the huisartsenpost): "
+            "at night and at the weekend a health need leads with the one that is open.",
+        ),
     ),
 )
 

@@ -51,6 +51,7 @@ class Hit:
     word: str
     keyword: str
     how: str  # exact, phrase, synonym, compound, fuzzy
+    at: tuple[int, ...] = ()  # where in the message the word stood (positions, never text)
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ class Matcher:
                 if service_id in best:
                     _, term, how = best[service_id]
                     covered |= unit.positions
-                    found_hits.append(Hit(unit.label, self.index.display.get(term, term), how))
+                    display = self.index.display.get(term, term)
+                    found_hits.append(Hit(unit.label, display, how, tuple(sorted(unit.positions))))
             coverage = len(covered & need) / len(need) if need else 0.0
             score = scores[service_id] * (1 - COVERAGE_SHARE + COVERAGE_SHARE * coverage)
             found_hits.sort(key=lambda h: h.how != "phrase")

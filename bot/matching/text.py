@@ -47,7 +47,7 @@ WEAK_WORDS = frozenset(
     """
     niet geen meer wel weer nooit steeds altijd veel nog alle alles niets krijg krijgen maken
     weet weten woon woont voel voelt zit zitten gezocht kort lang heen vaak soms beetje gewoon
-    mogelijk misschien sinds ooit laatst
+    mogelijk misschien sinds ooit laatst nodig
     not no more never any every all nothing don dont t s m ll ve re got get know feel live lives
     """.split()
 )

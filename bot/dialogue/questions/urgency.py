@@ -1,8 +1,7 @@
-"""'Hoe dringend is het?': only for health needs, in office hours, when it changes the place.
+"""'Hoe dringend is het?': only for health needs, when it changes the place.
 
-Emergencies never reach this question (the crisis layer answers them first), at night and at
-the weekend the clock already puts the huisartsenpost first, and a need like loneliness is never
-asked how urgent it is.
+Emergencies never reach this question (the crisis layer answers them first), the clock already
+puts the place that is open first, and a need like loneliness is never asked how urgent it is.
 """
 
 from __future__ import annotations
@@ -39,9 +38,12 @@ class UrgencyQuestion(Question):
         return ["1", "0"]
 
     def would_change(self, engine: Engine, state: Conversation) -> bool:
-        if state.urgent is not None or not engine.office_hours():
+        """Only when an urgent health place and an ordinary one are both open now: in office
+        hours the own practice takes urgent questions too, and out of hours the clock already
+        puts the open place (the huisartsenpost) first."""
+        if state.urgent is not None:
             return False
-        strong = engine.strong_services(state)
+        strong = [s for s in engine.strong_services(state) if engine.open_now(s)]
         urgent_health = [s for s in strong if s.urgent and HEALTH_THEME in s.themes]
         if not urgent_health or all(s.urgent for s in strong):
             return False
