@@ -19,7 +19,7 @@ from bot.dialogue.payload import parse_payload
 from bot.dialogue.questions import ALL as QUESTIONS
 from bot.dialogue.questions import BY_ID as QUESTION_BY_ID
 from bot.dialogue.questions import Question
-from bot.dialogue.reading import Reader, Reading
+from bot.dialogue.reading import Reader, Reading, label_matches
 from bot.dialogue.state import FORGET_AFTER_DAYS, MAX_QUESTIONS, Conversation
 from bot.dialogue.texts import Texts
 from bot.dialogue.types import Button, Event, Outcome, Reply
@@ -75,6 +75,7 @@ class Engine:
         self.city_id = next(a.id for a in kb.areas.values() if a.kind == "city")
         self.country_id = next(a.id for a in kb.areas.values() if a.kind == "country")
         self._crisis_rules = {rule.id: rule for rule in kb.crisis}
+        self.emergency_lines = frozenset(s for rule in kb.crisis for s in rule.services)
         # Words that say who or where, not what; a "why" line never echoes them, nor words of
         # danger and loss.
         profiles = self.matcher.profiles
@@ -322,7 +323,18 @@ class Engine:
         """A typed answer to the open question; None when the message is a new need instead."""
         value = question.read(self, reading, state, say)
         current = {c.service_id for c in state.candidates}
-        new_need = reading.has_need and reading.candidates[0].service_id not in current
+        # "weet ik niet", "geen idee" or a button's label typed is an answer and nothing more,
+        # even when a word of it happens to match a place ("idee", "buiten").
+        plain_answer = reading.dont_know or any(
+            label_matches(reading.text, b.label)
+            for row in question.buttons(self, state, say)
+            for b in row
+        )
+        new_need = (
+            not plain_answer
+            and reading.has_need
+            and reading.candidates[0].service_id not in current
+        )
         if value is None:
             if new_need or reading.small_talk:
                 return None
@@ -391,7 +403,7 @@ class Engine:
         for question in QUESTIONS:
             if question.must_ask(self, state):
                 return self._ask(state, question)
-        if len(state.asked) < MAX_QUESTIONS:
+        if len(state.asked) < MAX_QUESTIONS and not state.theme:  # a topic list: no quiz
             for question in QUESTIONS:
                 if question.id not in state.asked and question.would_change(self, state):
                     return self._ask(state, question)

@@ -39,12 +39,17 @@ class UrgencyQuestion(Question):
 
     def would_change(self, engine: Engine, state: Conversation) -> bool:
         """Only when an urgent health place and an ordinary one are both open now: in office
-        hours the own practice takes urgent questions too, and out of hours the clock already
-        puts the open place (the huisartsenpost) first."""
+        hours the own practice takes urgent questions too, out of hours the clock already puts
+        the open place (the huisartsenpost) first, and the emergency lines are the crisis
+        layer's to offer."""
         if state.urgent is not None:
             return False
         strong = [s for s in engine.strong_services(state) if engine.open_now(s)]
-        urgent_health = [s for s in strong if s.urgent and HEALTH_THEME in s.themes]
+        urgent_health = [
+            s
+            for s in strong
+            if s.urgent and HEALTH_THEME in s.themes and s.id not in engine.emergency_lines
+        ]
         if not urgent_health or all(s.urgent for s in strong):
             return False
         return super().would_change(engine, state)
