@@ -29,6 +29,7 @@ sys.path.insert(0, str(ROOT))
 from rank_bm25 import BM25Okapi  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
+from bot.dialogue import buttons  # noqa: E402
 from bot.dialogue.engine import Engine  # noqa: E402
 from bot.dialogue.types import Event  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
@@ -65,7 +66,9 @@ class Score:
     false_alarms: int = 0
     safety_lines: int = 0
     benign_n: int = 0
-    questions: int = 0
+    questions: float = 0.0
+    long_first: float = 0.0  # share of first replies longer than a phone screen
+    dead_ends: float = 0.0  # share of replies without a next step
     misses: list[tuple[Item, list[str]]] = field(default_factory=list)
     crisis_misses: list[tuple[Item, list[str]]] = field(default_factory=list)
     alarms: list[tuple[Item, list[str]]] = field(default_factory=list)
@@ -182,23 +185,32 @@ def bm25(kb: KnowledgeBase) -> tuple[Score, object]:
     return Score("BM25 (rank_bm25)"), rank
 
 
-def clarifying_questions(kb: KnowledgeBase, items: list[Item]) -> float:
-    """How many questions the conversation asks before answering, answered as residents would."""
+PHONE_SCREEN = 700  # characters: a first reply longer than this does not fit one phone screen
+
+
+def conversation(kb: KnowledgeBase, items: list[Item]) -> tuple[float, float, float]:
+    """The conversation as residents have it: (questions asked per message, share of first
+    replies longer than a phone screen, share of replies without a next step). Questions are
+    answered as the resident would: their district if known, otherwise "weet ik niet"."""
     engine = Engine(kb)
-    total = 0
+    questions = long_first = dead_ends = replies = 0
     for item in items:
         state = engine.handle(None, Event.start(item.area or "")).state
         outcome = engine.handle(state, Event.text(item.text))
+        long_first += any(len(r.text) > PHONE_SCREEN for r in outcome.replies)
         asked = 0
-        while outcome.tag == "question" and asked < 5:
+        while True:
+            replies += 1
+            dead_ends += not outcome.replies or not outcome.replies[-1].buttons
+            if outcome.tag != "question" or asked >= 5:
+                break
             asked += 1
             step = outcome.state.step
-            answer = {"area": f"a:{item.area}" if item.area else "x:area",
-                      "area_confirm": "a:utrecht", "audience": "x:audience",
-                      "urgency": "u:0"}[step]
-            outcome = engine.handle(outcome.state, Event.button(answer))
-        total += asked
-    return total / len(items) if items else 0.0
+            value = item.area if step == "area" and item.area else buttons.SKIP
+            outcome = engine.handle(outcome.state, Event.button(buttons.answer(step, value)))
+        questions += asked
+    n = len(items) or 1
+    return questions / n, long_first / n, dead_ends / (replies or 1)
 
 
 # ---------------------------------------------------------------------- report
@@ -212,7 +224,8 @@ def evaluate(kb: KnowledgeBase, items: list[Item], baselines: bool = True) -> li
             ranking, fired, certain = rank(item)
             score.add(item, ranking, fired, certain)
         results.append(score)
-    results[0].questions = clarifying_questions(kb, items)
+    first = results[0]
+    first.questions, first.long_first, first.dead_ends = conversation(kb, items)
     return results
 
 
@@ -246,6 +259,8 @@ def print_side_by_side(named: dict[str, Score], out=sys.stdout) -> None:
         ("false alarms", lambda s: pct(s.false_alarms, s.benign_n)),
         ("safety line, ordinary need", lambda s: pct(s.safety_lines, s.benign_n)),
         ("questions per message", lambda s: f"{s.questions:.2f}"),
+        (f"first replies > {PHONE_SCREEN} chars", lambda s: f"{100 * s.long_first:.1f} %"),
+        ("replies without a next step", lambda s: f"{100 * s.dead_ends:.1f} %"),
     ]
     for label, value in rows:
         out.write(f"{label:<28}" + "".join(f"{value(named[n]):>16}" for n in names) + "\n")

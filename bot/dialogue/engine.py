@@ -591,7 +591,10 @@ class Engine:
         say = Texts(self.kb, state.lang)
         state.step = "idle"
         services = [self.kb.services[s] for s in service_ids if s in self.kb.services]
-        text = say("crisis_intro") + "\n\n" + self._door_list(services, say)
+        # The first line with what it does, the others with just how to reach them: the
+        # numbers must fit one screen.
+        lines = [self._door_list(services[:1], say), self._door_list(services[1:], say, short=True)]
+        text = say("crisis_intro") + "\n\n" + "\n\n".join(line for line in lines if line)
         text += "\n\n" + say("crisis_more")
         rows = ((Button(say("button_continue"), buttons.encode(Kind.FEEDBACK, "other")),),)
         return Outcome(state, [Reply(text, buttons=rows)], tag="crisis")
