@@ -1,5 +1,5 @@
-"""`python run_bot.py [chat|check|match|schema|link|card|export|import] ...`: the ways to run
-Routewijzer."""
+"""`python run_bot.py [chat|check|match|schema|link|card|export|import|diff|report] ...`: the
+ways to run Routewijzer."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from bot.knowledge.yaml_source import KnowledgeError
 from bot.matching.crisis import CrisisDetector
 from bot.matching.matcher import Matcher
 from bot.matching.profile import Profile
+from bot.operator_commands import OPERATOR_COMMANDS, add_operator_commands, operator_command
 from bot.sharing.commands import (
     SHARING_COMMANDS,
     add_sharing_commands,
@@ -81,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="one JSON object per question")
     match.add_argument("--batch", metavar="-", help="read one question per line from stdin")
     add_sharing_commands(commands)  # link, card, export, import: bot/sharing/commands.py
+    add_operator_commands(commands)  # diff, report: for the people who run the bot
     return parser
 
 
@@ -94,6 +96,8 @@ def main(
         return check_command(args.knowledge, args.max_age, stdout)
     if args.command == "import":
         return import_command(args, stdout)
+    if args.command in OPERATOR_COMMANDS:
+        return operator_command(args, stdout)
     if args.command == "schema":
         for path in write_schemas(args.out):
             stdout.write(f"wrote {path}\n")

@@ -330,7 +330,7 @@ class FakeBotAPI:
         return [s for s in self.sent if s.method == "sendMessage"
                 and int(s.params["chat_id"]) == chat_id]
 
-    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 10.0
+    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 30.0
                                 ) -> list[Sent]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

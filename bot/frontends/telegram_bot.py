@@ -41,14 +41,16 @@ from telegram.ext import (
     filters,
 )
 
+from bot.changes import Router, all_questions, compare, labelled_questions
 from bot.checks import run_checks
 from bot.dialogue.engine import Engine
 from bot.dialogue.payload import PayloadError
 from bot.dialogue.state import FORGET_AFTER_DAYS
 from bot.dialogue.texts import Texts
-from bot.dialogue.types import Event, Reply
+from bot.dialogue.types import Button, Event, Reply
 from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.store import StateStore
+from bot.insights import Insights
 from bot.knowledge.model import KnowledgeBase
 from bot.logging_setup import configure_logging
 from bot.sharing.links import make_link
@@ -90,6 +92,7 @@ class BotServices:
     locks: weakref.WeakValueDictionary = field(default_factory=weakref.WeakValueDictionary)
     last_expiry: float = field(default_factory=time.monotonic)
     last_flood_sweep: float = field(default_factory=time.monotonic)
+    insights: Insights | None = None
 
     def texts(self, lang: str) -> Texts:
         return Texts(self.engine.kb, lang)
@@ -181,7 +184,19 @@ async def run_engine(update: Update, context: ContextTypes.DEFAULT_TYPE, event: 
             services.store.save(user.id, outcome.state)
         services.usage[f"event:{event.kind}"] += 1
         services.usage[f"reply:{outcome.tag}"] += 1
+        _count_needs(services, event, outcome, user.id, state)
         await send_replies(update, context, outcome.replies)
+
+
+def _count_needs(services: BotServices, event: Event, outcome, user_id: int, previous) -> None:
+    """Feed the unmet-needs counts; a failure there must never cost a resident the answer."""
+    if services.insights is None:
+        return
+    try:
+        services.insights.record(event, outcome, f"telegram:{user_id}", previous=previous,
+                                 kb=services.engine.kb)
+    except Exception:
+        log.warning("counting needs failed", exc_info=True)
 
 
 def _expire_idle_conversations(services: BotServices) -> None:
@@ -302,12 +317,38 @@ def admin_only(handler):
     return guarded
 
 
+RELOAD_CONFIRM = "admin:reload-confirm"
+MAX_LISTED_CHANGES = 15
+
+
 @admin_only
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Admins: re-read the knowledge base; keep the old one if the new one has errors."""
+    """Admins: re-read the knowledge base; keep the old one if the new one has errors, and
+    ask first when it would change what happens in an emergency."""
+    confirmed = [a.lower() for a in context.args or []] == ["confirm"]
+    await reload_knowledge(update, context, confirmed=confirmed)
+
+
+@admin_only
+async def on_reload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Admins: the "Ja, laden" button under a refused reload."""
+    await update.callback_query.answer()
+    await reload_knowledge(update, context, confirmed=True)
+
+
+def emergency_changes(old: Engine, new: KnowledgeBase) -> list[str]:
+    """The questions whose emergency routing the new knowledge would change, before → after."""
+    before = Router(old.kb, crisis=old.crisis, answers=False)
+    after = Router(new, answers=False)
+    questions = all_questions(old.kb, new, labelled_questions())
+    return [str(c) for c in compare(before, after, questions) if c.emergency]
+
+
+async def reload_knowledge(update: Update, context: ContextTypes.DEFAULT_TYPE, *,
+                           confirmed: bool) -> None:
     services = _services(context)
     say = services.texts(_lang(services, update))
-    report = run_checks(services.knowledge_dir)
+    report = await asyncio.to_thread(run_checks, services.knowledge_dir)
     if report.kb is None or report.problems:
         problems = "\n".join(str(p) for p in report.problems[:15])
         if len(report.problems) > 15:
@@ -316,6 +357,19 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await send_replies(update, context, [Reply(say("reload_failed", problems=problems))])
         return
     old = services.engine
+    # A few seconds of crisis detection: off the event loop, so residents are answered meanwhile.
+    changes = await asyncio.to_thread(emergency_changes, old, report.kb)
+    if changes and not confirmed:
+        listed = "\n".join(changes[:MAX_LISTED_CHANGES])
+        if len(changes) > MAX_LISTED_CHANGES:
+            listed += f"\n… (+{len(changes) - MAX_LISTED_CHANGES})"
+        log.warning("reload held back: %d emergency routing change(s)", len(changes))
+        button = Button(say("button_reload_confirm"), RELOAD_CONFIRM)
+        await send_replies(update, context, [
+            Reply(say("reload_emergency_changed", changes=listed), buttons=((button,),))])
+        return
+    if changes:
+        log.warning("reload confirmed with %d emergency routing change(s)", len(changes))
     services.engine = Engine(report.kb, clock=old.clock, forget_after_days=old.forget_after_days)
     log.info("knowledge reloaded: %d services", len(report.kb.services))
     await send_replies(update, context,
@@ -329,7 +383,12 @@ async def on_stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     say = services.texts(_lang(services, update))
     counts = ", ".join(f"{k} {v}" for k, v in sorted(services.usage.items())) or "-"
     counts += f", conversations stored {services.store.count()}"
-    await send_replies(update, context, [Reply(say("stats", counts=counts))])
+    text = say("stats", counts=counts)
+    if services.insights is not None:
+        unmet = services.insights.summary(days=7).terms.most_common(10)
+        terms = ", ".join(f"{term} {n}" for term, n in unmet) or "-"
+        text += "\n\n" + say("stats_unmet", terms=terms)
+    await send_replies(update, context, [Reply(text)])
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -377,6 +436,7 @@ def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
         engine=Engine(kb, clock=clock, forget_after_days=forget_after_days),
         store=StateStore(data_dir, max_idle_seconds=forget_after_days * 24 * 3600),
         knowledge_dir=knowledge_dir, admin_ids=admin_ids,
+        insights=Insights(data_dir, forget_after_days=forget_after_days, clock=clock),
     )
     private = filters.ChatType.PRIVATE
     mentioned = filters.Entity(MessageEntity.MENTION)
@@ -386,6 +446,7 @@ def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
     application.add_handler(CommandHandler("stats", on_stats))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & (private | mentioned), on_text))
+    application.add_handler(CallbackQueryHandler(on_reload_button, pattern=f"^{RELOAD_CONFIRM}$"))
     application.add_handler(CallbackQueryHandler(on_button))
     unsupported = functools.reduce(operator.or_, (found for found, _ in UNSUPPORTED))
     application.add_handler(MessageHandler(private & unsupported, on_unsupported))
