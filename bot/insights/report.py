@@ -37,7 +37,7 @@ def _csp() -> str:
 def bar_chart(chart_id: str, counts: list[tuple[str, int]]) -> str:
     """Horizontal bars, label left and count right, as inline SVG."""
     if not counts:
-        return '<p class="note">—</p>'
+        return f'<p id="{html.escape(chart_id)}" class="note">—</p>'
     most = max(n for _, n in counts) or 1
     height = ROW_HEIGHT * len(counts)
     width = LABEL_WIDTH + BAR_WIDTH + 60
