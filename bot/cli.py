@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
     webhook.add_argument("--listen", default="0.0.0.0", help="address to listen on")
     webhook.add_argument("--port", type=int, default=8443)
     webhook.add_argument("--url-path", default="telegram", help="path part of the webhook URL")
+    health = os.environ.get("ROUTEWIJZER_HEALTH_PORT", "")
+    webhook.add_argument("--health-port", type=int,
+                         default=int(health) if health.isdigit() else None,
+                         help="long polling: serve GET /healthz on this port (or "
+                         "ROUTEWIJZER_HEALTH_PORT); webhook mode serves it on --port")
     commands = parser.add_subparsers(dest="command")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")

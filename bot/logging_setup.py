@@ -7,9 +7,12 @@ loggers print request URLs, and those contain the token.
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import re
 import traceback
+from datetime import UTC, datetime
 
 _PHONE = re.compile(r"(?<!\d)(?:\+31|0)[\d \-]{8,12}\d(?!\d)")
 _TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
@@ -42,9 +45,41 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure_logging(secrets: list[str], level: int = logging.INFO) -> None:
+class OneLineFormatter(logging.Formatter):
+    """`time level logger: message`, one line per event however the message was written, so a
+    log collector never splits one event in two."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        return super().format(record).replace("\r", "\\r").replace("\n", "\\n")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line (`ROUTEWIJZER_LOG_FORMAT=json`), for journald, Docker and log
+    collectors. Its message has already passed the redaction filter."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "time": datetime.fromtimestamp(record.created, UTC).isoformat(
+                    timespec="milliseconds"),
+                "level": record.levelname,
+                "logger": record.name,
+                "message": record.getMessage(),
+            },
+            ensure_ascii=False,
+        )
+
+
+def configure_logging(secrets: list[str], level: int = logging.INFO,
+                      log_format: str | None = None) -> None:
+    """Log to stderr through the redaction filter; `log_format` "json" (or the environment's
+    ROUTEWIJZER_LOG_FORMAT) gives JSON lines, anything else one text line per event."""
+    log_format = (log_format or os.environ.get("ROUTEWIJZER_LOG_FORMAT", "text")).lower()
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if log_format == "json" else OneLineFormatter())
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -44,7 +44,8 @@ def add_operator_commands(commands: argparse._SubParsersAction) -> None:
                       "sets in bench/data/")
     report = commands.add_parser("report", help="the unmet-needs report as an HTML page")
     report.add_argument("--since", default="7d", help="period in days, e.g. 7d or 30d")
-    report.add_argument("--out", type=Path, default=Path("report.html"))
+    report.add_argument("--out", type=Path, default=Path("report.html"),
+                        help="the HTML file to write, or - for stdout")
     report.add_argument("--lang", choices=["nl", "en"], default="nl")
     report.add_argument("--data-dir", type=Path,
                         default=Path(os.environ.get("ROUTEWIJZER_DATA_DIR", "data")))
@@ -114,7 +115,11 @@ def report_command(args: argparse.Namespace, out: TextIO) -> int:
         summary = insights.summary(int(found.group(1)))
     finally:
         insights.close()
+    page = render_report(summary, kb, args.lang)
+    if str(args.out) == "-":  # a container writes it to the host through stdout
+        out.write(page)
+        return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(render_report(summary, kb, args.lang), encoding="utf-8")
+    args.out.write_text(page, encoding="utf-8")
     out.write(f"wrote {args.out} ({summary.since} – {summary.until})\n")
     return 0

@@ -49,6 +49,7 @@ from bot.dialogue.state import FORGET_AFTER_DAYS
 from bot.dialogue.texts import Texts
 from bot.dialogue.types import Button, Event, Reply
 from bot.frontends.aiohttp_request import AiohttpRequest
+from bot.frontends.http_server import run_webhook, serve_health_while_polling
 from bot.frontends.store import StateStore
 from bot.insights import Insights
 from bot.knowledge.model import KnowledgeBase
@@ -476,10 +477,11 @@ def run_telegram(kb: KnowledgeBase, args) -> int:
         if not secret:
             log.error("webhook mode needs --webhook-secret or ROUTEWIJZER_WEBHOOK_SECRET")
             return 2
-        application.run_webhook(listen=args.listen, port=args.port, url_path=args.url_path,
-                                webhook_url=args.webhook_url, secret_token=secret,
-                                allowed_updates=Update.ALL_TYPES)
+        run_webhook(application, listen=args.listen, port=args.port, url_path=args.url_path,
+                    webhook_url=args.webhook_url, secret=secret)  # with /healthz
     else:
+        if getattr(args, "health_port", None) is not None:
+            serve_health_while_polling(application, args.listen, args.health_port)
         log.info("starting long polling")
         application.run_polling(allowed_updates=Update.ALL_TYPES)
     return 0

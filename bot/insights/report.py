@@ -91,7 +91,7 @@ def render_report(summary: Summary, kb: KnowledgeBase, lang: str = "nl") -> str:
         body.append(bar_chart(chart_id, counts))
     body.append(f"<h2>{html.escape(texts['report_never_shown'])} ({len(never)})</h2>")
     body.append('<ul class="never">' + "".join(
-        f"<li>{html.escape(services[s])}</li>" for s in never) + "</ul>")
+        f"<li>{html.escape(name)}</li>" for name in sorted(services[s] for s in never)) + "</ul>")
     return (
         "<!doctype html>\n"
         f'<html lang="{lang}"><head><meta charset="utf-8">'
