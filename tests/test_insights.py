@@ -8,6 +8,8 @@ import stat
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.dialogue import buttons
 from bot.dialogue.types import Event
@@ -68,6 +70,14 @@ def test_unmatched_message_is_reduced_to_ordinary_word_stems():
     assert "parkiet" in terms and "ontsnapt" in terms
     for personal in ("pieterse", "06", "12345678", "piet", "example", "3524", "ab", "12", "mijn"):
         assert personal not in terms
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=200))
+def test_no_term_carries_a_digit_an_address_or_a_stop_word(text):
+    for term in unmet_terms(text):
+        assert term.isalpha() and len(term) >= 3
+        assert "@" not in term and term not in ("mijn", "ik", "de", "het", "een")
 
 
 def test_the_need_behind_an_unmatched_message_is_not_stored_until_three_residents_share_it(
