@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import html
 import logging
 import operator
@@ -45,9 +46,9 @@ from bot.changes import Router, all_questions, compare, labelled_questions
 from bot.checks import run_checks
 from bot.dialogue.engine import Engine
 from bot.dialogue.payload import PayloadError
-from bot.dialogue.state import FORGET_AFTER_DAYS
+from bot.dialogue.state import FORGET_AFTER_DAYS, Conversation
 from bot.dialogue.texts import Texts
-from bot.dialogue.types import Button, Event, Reply
+from bot.dialogue.types import Button, Event, Outcome, Reply
 from bot.frontends.aiohttp_request import AiohttpRequest
 from bot.frontends.http_server import run_webhook, serve_health_while_polling
 from bot.frontends.store import StateStore
@@ -189,7 +190,8 @@ async def run_engine(update: Update, context: ContextTypes.DEFAULT_TYPE, event: 
         await send_replies(update, context, outcome.replies)
 
 
-def _count_needs(services: BotServices, event: Event, outcome, user_id: int, previous) -> None:
+def _count_needs(services: BotServices, event: Event, outcome: Outcome, user_id: int,
+                 previous: Conversation | None) -> None:
     """Feed the unmet-needs counts; a failure there must never cost a resident the answer."""
     if services.insights is None:
         return
@@ -319,6 +321,7 @@ def admin_only(handler):
 
 
 RELOAD_CONFIRM = "admin:reload-confirm"
+ANY_CHANGES = "*"  # `/reload confirm`, typed: whatever the files now change
 MAX_LISTED_CHANGES = 15
 
 
@@ -327,14 +330,20 @@ async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Admins: re-read the knowledge base; keep the old one if the new one has errors, and
     ask first when it would change what happens in an emergency."""
     confirmed = [a.lower() for a in context.args or []] == ["confirm"]
-    await reload_knowledge(update, context, confirmed=confirmed)
+    await reload_knowledge(update, context, confirmed=ANY_CHANGES if confirmed else None)
 
 
 @admin_only
 async def on_reload_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Admins: the "Ja, laden" button under a refused reload."""
+    """Admins: the "Ja, laden" button under a refused reload. It confirms the changes it was
+    shown with: if the files changed again since, the admin sees the new list first."""
     await update.callback_query.answer()
-    await reload_knowledge(update, context, confirmed=True)
+    shown = (update.callback_query.data or "").removeprefix(RELOAD_CONFIRM + ":")
+    await reload_knowledge(update, context, confirmed=shown)
+
+
+def _fingerprint(changes: list[str]) -> str:
+    return hashlib.sha256("\n".join(changes).encode()).hexdigest()[:16]
 
 
 def emergency_changes(old: Engine, new: KnowledgeBase) -> list[str]:
@@ -346,7 +355,9 @@ def emergency_changes(old: Engine, new: KnowledgeBase) -> list[str]:
 
 
 async def reload_knowledge(update: Update, context: ContextTypes.DEFAULT_TYPE, *,
-                           confirmed: bool) -> None:
+                           confirmed: str | None) -> None:
+    """Load the knowledge directory if it is valid and, when it changes an emergency's routing,
+    if `confirmed` is ANY_CHANGES or the fingerprint of exactly these changes."""
     services = _services(context)
     say = services.texts(_lang(services, update))
     report = await asyncio.to_thread(run_checks, services.knowledge_dir)
@@ -360,12 +371,12 @@ async def reload_knowledge(update: Update, context: ContextTypes.DEFAULT_TYPE, *
     old = services.engine
     # A few seconds of crisis detection: off the event loop, so residents are answered meanwhile.
     changes = await asyncio.to_thread(emergency_changes, old, report.kb)
-    if changes and not confirmed:
+    if changes and confirmed not in (ANY_CHANGES, _fingerprint(changes)):
         listed = "\n".join(changes[:MAX_LISTED_CHANGES])
         if len(changes) > MAX_LISTED_CHANGES:
             listed += f"\n… (+{len(changes) - MAX_LISTED_CHANGES})"
         log.warning("reload held back: %d emergency routing change(s)", len(changes))
-        button = Button(say("button_reload_confirm"), RELOAD_CONFIRM)
+        button = Button(say("button_reload_confirm"), f"{RELOAD_CONFIRM}:{_fingerprint(changes)}")
         await send_replies(update, context, [
             Reply(say("reload_emergency_changed", changes=listed), buttons=((button,),))])
         return
@@ -447,7 +458,7 @@ def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
     application.add_handler(CommandHandler("stats", on_stats))
     application.add_handler(MessageHandler(filters.COMMAND, on_unknown_command))
     application.add_handler(MessageHandler(filters.TEXT & (private | mentioned), on_text))
-    application.add_handler(CallbackQueryHandler(on_reload_button, pattern=f"^{RELOAD_CONFIRM}$"))
+    application.add_handler(CallbackQueryHandler(on_reload_button, pattern=f"^{RELOAD_CONFIRM}"))
     application.add_handler(CallbackQueryHandler(on_button))
     unsupported = functools.reduce(operator.or_, (found for found, _ in UNSUPPORTED))
     application.add_handler(MessageHandler(private & unsupported, on_unsupported))
