@@ -199,7 +199,7 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
         out.write(f"Unknown area '{args.area}'; known: {', '.join(kb.areas)}\n")
         return 2
     matcher = Matcher(kb)
-    crisis = CrisisDetector(kb)
+    crisis = CrisisDetector(kb, learned=True)
     questions = (line.rstrip("\n") for line in stdin) if args.batch else [args.question]
     for question in questions:
         hit = crisis.detect(question)
