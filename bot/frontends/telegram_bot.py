@@ -397,6 +397,10 @@ def run_telegram(kb: KnowledgeBase, args) -> int:
         forget_after_days=float(os.environ.get("ROUTEWIJZER_FORGET_AFTER_DAYS", FORGET_AFTER_DAYS)),
     )
     application.bot_data["routewijzer"].store.expire()
+    if getattr(args, "web_port", None):
+        from bot.frontends.web.server import attach_to_telegram, settings_from_env
+
+        attach_to_telegram(application, args.web_host, args.web_port, settings_from_env())
     if getattr(args, "webhook_url", None):
         secret = args.webhook_secret or os.environ.get("ROUTEWIJZER_WEBHOOK_SECRET")
         if not secret:
