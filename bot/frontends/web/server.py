@@ -371,7 +371,7 @@ class WebChat:
             removed = self.store.expire()
             if removed:
                 log.info("web: forgot %d idle conversation(s)", removed)
-            await asyncio.sleep(min(self.store.max_idle / 10, 3600))
+            await asyncio.sleep(max(min(self.store.max_idle / 10, 3600), 1.0))
 
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
@@ -379,6 +379,9 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
     response.headers.update(SECURITY_HEADERS)
     if not request.path.startswith("/static/"):
         response.headers["Cache-Control"] = "no-store"  # a conversation is nobody else's
+
+
+CHAT = web.AppKey("chat", WebChat)
 
 
 def build_web_app(
@@ -389,7 +392,7 @@ def build_web_app(
     """The web chat as an aiohttp application, ready for `web.run_app` or a test client."""
     chat = WebChat(engine if callable(engine) else (lambda: engine), store, settings)
     app = web.Application(client_max_size=MAX_BODY)
-    app["chat"] = chat
+    app[CHAT] = chat
     app.router.add_get("/", chat.page)
     app.router.add_post("/chat", chat.form)
     app.router.add_post("/api/message", chat.api)
@@ -440,7 +443,9 @@ def run_web(kb: KnowledgeBase, host: str, port: int, settings: WebSettings) -> i
     return 0
 
 
-def attach_to_telegram(application: Any, host: str, port: int, settings: WebSettings) -> None:
+def attach_to_telegram(
+    application: Any, host: str, port: int, settings: WebSettings
+) -> web.Application:
     """Serve the web chat from the Telegram bot's process and event loop: it starts after the
     bot's own start-up and stops before its shutdown, and answers with the bot's engine, so
     an admin's /reload changes both."""
@@ -465,3 +470,4 @@ def attach_to_telegram(application: Any, host: str, port: int, settings: WebSett
 
     application.post_init = start
     application.post_shutdown = stop
+    return app
