@@ -94,6 +94,7 @@ async def test_the_page_greets_with_112_and_113_and_real_theme_buttons(web):
     assert '<html lang="nl">' in page
     assert page.count('<button type="submit" name="button" value="t:') == 5
     assert '<label for="message">Jouw bericht</label>' in page
+    assert "<noscript><p class=\"note\">JavaScript staat uit." in page
     assert web.cookie() is None and web.store.count() == 0, "opening the page stores nothing"
 
 
@@ -218,8 +219,14 @@ async def test_other_sites_cannot_post_into_the_chat(web):
     assert (await web.client.post("/api/message", json={"text": "hoi"}, headers=evil)
             ).status == 403
     assert (await web.client.post("/chat", data={"text": "hoi"}, headers=evil)).status == 403
+    sibling = {"Sec-Fetch-Site": "same-site", "Origin": "null"}
+    assert (await web.client.post("/chat", data={"text": "hoi"}, headers=sibling)
+            ).status == 403
     same = {"Origin": str(web.client.make_url("")).rstrip("/")}
     assert (await web.client.post("/api/message", json={"text": "hoi"}, headers=same)
+            ).status == 200
+    own_form = {"Sec-Fetch-Site": "same-origin", "Origin": "null"}  # under no-referrer
+    assert (await web.client.post("/chat", data={"text": "hoi"}, headers=own_form)
             ).status == 200
 
 

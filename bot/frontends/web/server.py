@@ -244,11 +244,16 @@ class WebChat:
         return value if CONVERSATION_ID.match(value) else None
 
     def _same_origin(self, request: web.Request) -> bool:
-        """A browser names the page a POST comes from; refuse other sites' forms and
-        scripts (the SameSite=Strict cookie already keeps them out of conversations)."""
+        """Refuse other sites' forms and scripts (the SameSite=Strict cookie already keeps
+        them out of conversations). Browsers say where a request comes from in
+        Sec-Fetch-Site; older ones only in Origin, which under Referrer-Policy no-referrer
+        is "null" for the page's own forms, so "null" cannot be refused."""
+        site = request.headers.get("Sec-Fetch-Site")
+        if site is not None:
+            return site in {"same-origin", "none"}
         origin = request.headers.get("Origin")
         if origin is None or origin == "null":
-            return origin is None
+            return True
         return urlsplit(origin).netloc == request.host
 
     def _set_cookie(self, request: web.Request, response: web.StreamResponse, turn: Turn
