@@ -133,6 +133,12 @@ def main(
         from bot.frontends.telegram_bot import run_telegram
 
         return run_telegram(kb, args)
+    if args.command is None and args.web_port:
+        # No bot to run beside: the web chat alone, rather than a terminal nobody reads.
+        from bot.frontends.web.server import run_web, settings_from_env
+
+        stdout.write("No TELEGRAM_BOT_TOKEN set: serving only the web chat.\n")
+        return run_web(kb, args.web_host, args.web_port, settings_from_env())
     if args.command is None:
         stdout.write("No TELEGRAM_BOT_TOKEN set: starting the conversation in this terminal.\n\n")
     from bot.dialogue.engine import Engine

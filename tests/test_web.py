@@ -393,3 +393,62 @@ def test_the_engine_never_loads_web_code():
                             cwd=ROOT, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+async def test_reloading_the_form_address_opens_the_page(web):
+    response = await web.client.get("/chat", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/"
+
+
+async def test_a_failure_inside_tells_the_resident_how_to_go_on(web, caplog):
+    class Broken:
+        kb = web.chat.engine().kb
+
+        def handle(self, *args, **kwargs):
+            raise RuntimeError("boom")
+
+        def language_for(self, hint):
+            return "nl"
+
+    web.chat.engine = lambda: Broken()
+    answer = await web.send(500, text="mijn geheime vraag", fresh=True, start="")
+    assert "er ging bij mij iets mis" in text_of(answer)
+    assert "mijn geheime vraag" not in caplog.text and "handling a text failed" in caplog.text
+
+
+# ---------------------------------------------------------------------- run_bot.py
+
+
+def test_web_port_beside_telegram_attaches_the_web_chat(monkeypatch, tmp_path):
+    from telegram.ext import Application
+
+    from bot.cli import main
+
+    started = {}
+
+    def fake_polling(self, **kwargs):
+        started["post_init"] = self.post_init.__qualname__
+        started["post_shutdown"] = self.post_shutdown.__qualname__
+
+    monkeypatch.setattr(Application, "run_polling", fake_polling)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123456:TEST-TOKEN")
+    monkeypatch.setenv("ROUTEWIJZER_DATA_DIR", str(tmp_path))
+    assert main(["--web-port", str(_free_port())]) == 0
+    assert started == {"post_init": "attach_to_telegram.<locals>.start",
+                       "post_shutdown": "attach_to_telegram.<locals>.stop"}
+
+
+def test_web_port_without_a_token_serves_only_the_web_chat(monkeypatch, tmp_path):
+    import io
+
+    from bot.cli import main
+    from bot.frontends.web import server
+
+    served = {}
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setattr(server, "run_web", lambda kb, host, port, settings: served.update(
+        host=host, port=port) or 0)
+    out = io.StringIO()
+    assert main(["--web-port", "8099"], stdout=out) == 0
+    assert served == {"host": "127.0.0.1", "port": 8099}
+    assert "only the web chat" in out.getvalue()

@@ -26,9 +26,8 @@ import logging
 import os
 import re
 import secrets
-from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -104,7 +103,6 @@ class Turn:
     status: int = 200
     conversation_id: str | None = None
     forgotten: bool = False
-    usage: Counter = field(default_factory=Counter)
 
 
 _templates = Environment(
@@ -157,7 +155,6 @@ class WebChat:
         self.settings = settings
         self.per_conversation = FloodGate(settings.flood_window, settings.conversation_limit)
         self.per_address = FloodGate(settings.flood_window, settings.address_limit)
-        self.usage: Counter = Counter()
         self.static = {name: _static(name) for name in STATIC_FILES}
         self.versions = {
             name: hashlib.sha256(body).hexdigest()[:12] for name, body in self.static.items()
@@ -178,8 +175,6 @@ class WebChat:
             # The first message from a freshly opened page: the link's /start comes first.
             state = engine.handle(state, Event.start(start), lang_hint=hint).state
         outcome = engine.handle(state, event, lang_hint=hint)
-        self.usage[f"event:{event.kind}"] += 1
-        self.usage[f"reply:{outcome.tag}"] += 1
         if outcome.forget:
             if conversation_id:
                 self.store.delete(conversation_id)
@@ -326,7 +321,12 @@ class WebChat:
             raise web.HTTPBadRequest(text="send text or button")
         fresh = data.get("fresh") in (True, "1")
         start = start_payload(str(data.get("start") or "")) if fresh else None
-        turn = self.converse(self._conversation_id(request), event, lang_hint(request), start)
+        try:
+            turn = self.converse(self._conversation_id(request), event, lang_hint(request), start)
+        except Exception:
+            # Logged without the message; the resident is told how to go on, as on Telegram.
+            log.exception("web: handling a %s failed", event.kind)
+            return self._refusal(request, "error", 500)
         turn.mine = mine
         return turn
 
@@ -389,6 +389,10 @@ async def _security_headers(request: web.Request, response: web.StreamResponse) 
 CHAT = web.AppKey("chat", WebChat)
 
 
+async def _to_the_page(request: web.Request) -> web.Response:
+    raise web.HTTPSeeOther("/")
+
+
 def build_web_app(
     engine: Engine | Callable[[], Engine],
     store: StateStore,
@@ -400,6 +404,8 @@ def build_web_app(
     app[CHAT] = chat
     app.router.add_get("/", chat.page)
     app.router.add_post("/chat", chat.form)
+    # After a form post the address bar says /chat: reloading or sharing it opens the page.
+    app.router.add_get("/chat", _to_the_page)
     app.router.add_post("/api/message", chat.api)
     app.router.add_get("/static/{name}", chat.static_file)
     app.on_response_prepare.append(_security_headers)
