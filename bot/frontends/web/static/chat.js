@@ -142,7 +142,8 @@
     }
     if (form instanceof HTMLFormElement && log.contains(form)) {
       event.preventDefault();
-      const button = event.submitter;
+      // Older browsers lack submitter; the tapped button then has the focus.
+      const button = event.submitter || document.activeElement;
       if (!busy && button && button.value) {
         send({ button: button.value }, button.textContent, true);
       }
