@@ -36,10 +36,10 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from bot.dialogue.cards import Texts
 from bot.dialogue.engine import Engine
 from bot.dialogue.payload import TELEGRAM_PAYLOAD
 from bot.dialogue.state import FORGET_AFTER_DAYS, Conversation
+from bot.dialogue.texts import Texts
 from bot.dialogue.types import MAX_BUTTON_DATA_BYTES, Event, Outcome, Reply
 from bot.frontends.flood import FloodGate
 from bot.frontends.store import StateStore
