@@ -1,4 +1,4 @@
-"""`python run_bot.py [chat|check|match|schema|link|card|export|import] ...`: the ways to run
+"""`python run_bot.py [chat|web|check|match|schema|link|card|export|import] ...`: the ways to run
 Routewijzer."""
 
 from __future__ import annotations
@@ -43,7 +43,22 @@ def build_parser() -> argparse.ArgumentParser:
     webhook.add_argument("--listen", default="0.0.0.0", help="address to listen on")
     webhook.add_argument("--port", type=int, default=8443)
     webhook.add_argument("--url-path", default="telegram", help="path part of the webhook URL")
+    beside = parser.add_argument_group("the web chat beside the Telegram bot, in one process")
+    beside.add_argument("--web-port", type=int, metavar="PORT",
+                        help="also serve the web chat on this port (see `web`)")
+    beside.add_argument("--web-host", default="127.0.0.1", help="address for --web-port")
     commands = parser.add_subparsers(dest="command")
+
+    web = commands.add_parser("web", help="serve the web chat (a page and a JSON endpoint)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    web.add_argument("--port", type=int, default=8080, help="port (%(default)s)")
+    web.add_argument("--cookie-secure", choices=["auto", "always", "never"],
+                     help="Secure flag on the cookie; auto: when the request is https "
+                     "(default: $ROUTEWIJZER_WEB_COOKIE_SECURE or auto)")
+    web.add_argument("--trust-proxy", action="store_true", default=None,
+                     help="read the client address and https from X-Forwarded-For and "
+                     "X-Forwarded-Proto (only behind your own reverse proxy; "
+                     "or ROUTEWIJZER_WEB_TRUST_PROXY=1)")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--lang", choices=["nl", "en"], default="nl")
@@ -109,10 +124,21 @@ def main(
         return sharing_command(kb, args, stdout)
     if args.command == "match":
         return match_command(kb, args, stdin, stdout)
+    if args.command == "web":
+        from bot.frontends.web.server import run_web, settings_from_env
+
+        settings = settings_from_env(args.cookie_secure, args.trust_proxy)
+        return run_web(kb, args.host, args.port, settings)
     if args.command is None and os.environ.get("TELEGRAM_BOT_TOKEN"):
         from bot.frontends.telegram_bot import run_telegram
 
         return run_telegram(kb, args)
+    if args.command is None and args.web_port:
+        # No bot to run beside: the web chat alone, rather than a terminal nobody reads.
+        from bot.frontends.web.server import run_web, settings_from_env
+
+        stdout.write("No TELEGRAM_BOT_TOKEN set: serving only the web chat.\n")
+        return run_web(kb, args.web_host, args.web_port, settings_from_env())
     if args.command is None:
         stdout.write("No TELEGRAM_BOT_TOKEN set: starting the conversation in this terminal.\n\n")
     from bot.dialogue.engine import Engine

@@ -171,16 +171,23 @@ while True:
                          candidates=[Candidate(f"dienst-{i}", float(i), (Hit("", "schulden", "exact"),))
                                      for i in range(n % 20)])
     store.save(n % 50, state)
+    if n == 1:
+        print("saving", flush=True)
 """
 
 
 def test_killing_the_bot_during_saves_never_leaves_an_unreadable_state(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for round_ in range(6):
-        saver = subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path)], env=env)
-        time.sleep(0.3 + 0.1 * round_)
+        saver = subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path)], env=env,
+                                 stdout=subprocess.PIPE, text=True)
+        # Kill it mid-save, not mid-import: a busy machine may take longer than any fixed
+        # pause to start Python, so wait for its first save, then let it run a little.
+        assert saver.stdout.readline().strip() == "saving"
+        time.sleep(0.1 * round_)
         saver.send_signal(signal.SIGKILL)
         saver.wait()
+        saver.stdout.close()
         store = StateStore(tmp_path)
         loaded = [store.load(chat) for chat in range(50)]
         assert any(loaded) and all(s is None or s.area == "zuid" for s in loaded)

@@ -16,7 +16,7 @@ import os
 import re
 import time
 import weakref
-from collections import Counter, defaultdict, deque
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -48,6 +48,7 @@ from bot.dialogue.state import FORGET_AFTER_DAYS
 from bot.dialogue.texts import Texts
 from bot.dialogue.types import Event, Reply
 from bot.frontends.aiohttp_request import AiohttpRequest
+from bot.frontends.flood import FloodGate
 from bot.frontends.store import StateStore
 from bot.knowledge.model import KnowledgeBase
 from bot.logging_setup import configure_logging
@@ -86,10 +87,11 @@ class BotServices:
     knowledge_dir: Path
     admin_ids: frozenset[int]
     usage: Counter = field(default_factory=Counter)
-    recent: dict[int, deque] = field(default_factory=lambda: defaultdict(deque))
+    flood: FloodGate = field(
+        default_factory=lambda: FloodGate(FLOOD_WINDOW_SECONDS, FLOOD_MAX_MESSAGES)
+    )
     locks: weakref.WeakValueDictionary = field(default_factory=weakref.WeakValueDictionary)
     last_expiry: float = field(default_factory=time.monotonic)
-    last_flood_sweep: float = field(default_factory=time.monotonic)
 
     def texts(self, lang: str) -> Texts:
         return Texts(self.engine.kb, lang)
@@ -202,22 +204,6 @@ def _lang(services: BotServices, update: Update) -> str:
     return services.engine.language_for(user.language_code if user else None)
 
 
-def _flooding(services: BotServices, user_id: int) -> bool:
-    """True when one resident sends more than the bot can sensibly read in a short time."""
-    now = time.monotonic()
-    if now - services.last_flood_sweep > FLOOD_WINDOW_SECONDS:
-        # Forget residents who went quiet, so memory stays flat however many come by.
-        services.last_flood_sweep = now
-        for quiet in [u for u, times in services.recent.items()
-                      if not times or now - times[-1] > FLOOD_WINDOW_SECONDS]:
-            del services.recent[quiet]
-    recent = services.recent[user_id]
-    while recent and now - recent[0] > FLOOD_WINDOW_SECONDS:
-        recent.popleft()
-    recent.append(now)
-    return len(recent) > FLOOD_MAX_MESSAGES
-
-
 # ---------------------------------------------------------------------- handlers
 
 
@@ -235,8 +221,9 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Free text: the resident describes a need, or answers a question."""
     services = _services(context)
     message = update.effective_message
-    if _flooding(services, update.effective_user.id):
-        if len(services.recent[update.effective_user.id]) == FLOOD_MAX_MESSAGES + 1:
+    sent = services.flood.record(update.effective_user.id)
+    if services.flood.flooding(sent):
+        if sent == FLOOD_MAX_MESSAGES + 1:
             say = services.texts(_lang(services, update))
             await message.reply_text(say("slow_down"))
         return
@@ -410,6 +397,10 @@ def run_telegram(kb: KnowledgeBase, args) -> int:
         forget_after_days=float(os.environ.get("ROUTEWIJZER_FORGET_AFTER_DAYS", FORGET_AFTER_DAYS)),
     )
     application.bot_data["routewijzer"].store.expire()
+    if getattr(args, "web_port", None):
+        from bot.frontends.web.server import attach_to_telegram, settings_from_env
+
+        attach_to_telegram(application, args.web_host, args.web_port, settings_from_env())
     if getattr(args, "webhook_url", None):
         secret = args.webhook_secret or os.environ.get("ROUTEWIJZER_WEBHOOK_SECRET")
         if not secret:
