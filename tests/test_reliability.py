@@ -171,16 +171,26 @@ while True:
                          candidates=[Candidate(f"dienst-{i}", float(i), (Hit("", "schulden", "exact"),))
                                      for i in range(n % 20)])
     store.save(n % 50, state)
+    if n == 1:
+        print("saving", flush=True)  # the parent kills only once something was committed
 """
 
 
 def test_killing_the_bot_during_saves_never_leaves_an_unreadable_state(tmp_path):
+    """Independent of machine load: each round waits for the saver to say it has saved (its
+    imports alone can take seconds on a busy machine), then kills it a little later each time,
+    so the kill lands at different points of a save."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     for round_ in range(6):
-        saver = subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path)], env=env)
-        time.sleep(0.3 + 0.1 * round_)
-        saver.send_signal(signal.SIGKILL)
-        saver.wait()
+        saver = subprocess.Popen([sys.executable, "-c", _SAVER, str(tmp_path)], env=env,
+                                 stdout=subprocess.PIPE, text=True)
+        try:
+            assert saver.stdout.readline().strip() == "saving"  # blocks until it has saved
+            time.sleep(0.02 * round_)
+        finally:
+            saver.send_signal(signal.SIGKILL)
+            saver.wait()
+            saver.stdout.close()
         store = StateStore(tmp_path)
         loaded = [store.load(chat) for chat in range(50)]
         assert any(loaded) and all(s is None or s.area == "zuid" for s in loaded)
