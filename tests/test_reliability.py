@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import resource
 import signal
 import socket
 import subprocess
@@ -100,13 +101,79 @@ def test_a_damaged_stored_state_becomes_a_fresh_conversation(engine, stored):
         assert_telegram_accepts(engine.handle(state, event), "")
 
 
+# ------------------------------------------------------------------ one message must not stall all
+
+HUGE_PAYLOAD = "a-" * 2040  # 4,080 characters: once cubic to parse, 26 s for everyone
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process (the bot's event loop runs here): unlike the wall clock it does
+    not grow when other processes share the machine, so the bound below holds on a busy CI."""
+    return time.process_time()
+
+
+async def test_a_4080_character_start_payload_makes_nobody_wait(bot):  # noqa: F811
+    attacker, neighbour = 7101, 7102
+    started = _cpu_seconds()
+    await bot.say(attacker, "/start oost")
+    normal = _cpu_seconds() - started
+    started = _cpu_seconds()
+    bot.api.message(attacker, "/start " + HUGE_PAYLOAD)
+    greeting = (await bot.say(neighbour, "/start"))[-1]
+    await bot.api.wait_for_messages(attacker, 2, timeout=60)
+    hostile = _cpu_seconds() - started
+    assert "Routewijzer" in greeting.text
+    assert "Routewijzer" in bot.api.messages_to(attacker)[-1].text  # the normal greeting
+    assert hostile - normal < 0.1, f"the payload cost the event loop {hostile - normal:.2f} s"
+
+
+_PAYLOAD_PARTS = st.sampled_from(["a", "-", "_", "oost", "zuid", "gezondheid", "geld", "x" * 9,
+                                  "-oost", "zuid_", "--", "0", "Z"])
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(shape=st.tuples(st.lists(_PAYLOAD_PARTS, min_size=1, max_size=8),
+                       st.integers(min_value=1, max_value=1200)),
+       spaces=st.booleans())
+@example(shape=(["a", "-"], 2040), spaces=False)
+@example(shape=(["oost", "_"], 820), spaces=False)
+def test_no_start_payload_of_any_shape_or_length_costs_more_than_a_glance(engine, shape, spaces):
+    parts, repeat = shape
+    payload = ("".join(parts) * repeat)[:4090]
+    if spaces:
+        payload = payload.replace("_", " ")
+    started = _cpu_seconds()
+    outcome = engine.handle(None, Event.start(payload))
+    assert _cpu_seconds() - started < 0.1
+    assert_telegram_accepts(outcome, payload)
+
+
+def test_terminal_chat_with_a_huge_start_payload_greets_at_once():
+    """`run_bot.py chat --start` reads the payload the same way: no stall there either."""
+
+    def chat_cpu(payload: str) -> tuple[float, str]:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = subprocess.run([sys.executable, "run_bot.py", "chat", "--start", payload],
+                                input="", capture_output=True, text=True, cwd=ROOT, timeout=300)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        assert result.returncode == 0, result.stderr
+        return after.ru_utime - before.ru_utime, result.stdout
+
+    normal, _ = chat_cpu("oost")
+    hostile, shown = chat_cpu(HUGE_PAYLOAD)
+    assert "Routewijzer" in shown
+    assert hostile - normal < 1.0  # imports and loading vary a little; the stall was 26 s
+
+
 # ------------------------------------------------------------------ flooding
 
 
-async def test_one_resident_flooding_is_throttled_and_others_are_still_answered(bot):  # noqa: F811
+@pytest.mark.parametrize("flood", ["bericht {}", "/start", "/privacy"], ids=["text", "start", "privacy"])
+async def test_one_resident_flooding_is_throttled_and_others_are_still_answered(bot, flood):  # noqa: F811
     flooder, neighbour = 7001, 7002
     for number in range(100):
-        bot.api.message(flooder, f"bericht {number}")
+        bot.api.message(flooder, flood.format(number))
     started = time.monotonic()
     reply = (await bot.say(neighbour, "ik heb schulden en woon in Lunetten"))[-1]
     assert "Waarom deze plek" in reply.text

@@ -221,6 +221,26 @@ def _flooding(services: BotServices, user_id: int) -> bool:
 # ---------------------------------------------------------------------- handlers
 
 
+def flood_guarded(handler):
+    """A resident sending more than the bot can sensibly read gets one "slow down" and is not
+    read until they slow down. Commands, buttons and other messages count as much as text,
+    so no kind of message can be repeated to keep the bot busy for everyone else."""
+
+    @functools.wraps(handler)
+    async def guarded(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        services = _services(context)
+        user = update.effective_user
+        if user is not None and _flooding(services, user.id):
+            if len(services.recent[user.id]) == FLOOD_MAX_MESSAGES + 1 and update.effective_chat:
+                say = services.texts(_lang(services, update))
+                await context.bot.send_message(update.effective_chat.id, say("slow_down"))
+            return
+        await handler(update, context)
+
+    return guarded
+
+
+@flood_guarded
 async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/start [payload], /opnieuw, /taal, /help, /privacy: the engine's commands."""
     name = update.effective_message.text.split()[0][1:].split("@")[0].lower()
@@ -231,22 +251,17 @@ async def on_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await run_engine(update, context, Event.command(ENGINE_COMMANDS[name], argument))
 
 
+@flood_guarded
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Free text: the resident describes a need, or answers a question."""
-    services = _services(context)
-    message = update.effective_message
-    if _flooding(services, update.effective_user.id):
-        if len(services.recent[update.effective_user.id]) == FLOOD_MAX_MESSAGES + 1:
-            say = services.texts(_lang(services, update))
-            await message.reply_text(say("slow_down"))
-        return
-    text = message.text or ""
+    text = update.effective_message.text or ""
     if update.effective_chat.type != ChatType.PRIVATE:
         text = text.replace(f"@{context.bot.username}", " ")
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
     await run_engine(update, context, Event.text(text))
 
 
+@flood_guarded
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on an inline button, also one from an old message."""
     query = update.callback_query
@@ -254,12 +269,14 @@ async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_engine(update, context, Event.button(query.data or ""))
 
 
+@flood_guarded
 async def on_unsupported(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Voice, photo, sticker, file or location: say kindly what the bot can read."""
     kind = next((k for f, k in UNSUPPORTED if f.check_update(update)), "other")
     await run_engine(update, context, Event.unsupported(kind))
 
 
+@flood_guarded
 async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Any other command, including admin commands used by someone who is not an admin."""
     services = _services(context)
@@ -267,6 +284,7 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     await update.effective_message.reply_text(say("unknown_command"))
 
 
+@flood_guarded
 async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/link oost-gezondheid: the deep link a neighbourhood team can share."""
     services = _services(context)
