@@ -28,6 +28,7 @@ ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a",
                 "span", "tg-spoiler", "blockquote", "tg-emoji"}
 DROP = -1  # fail_next status: close the connection without an answer
 GARBAGE = -2  # fail_next status: answer 200 with a body that is not JSON
+HANG = -3  # fail_next status: never answer (the bot's read timeout ends it), send nothing
 _ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
@@ -130,12 +131,14 @@ class FakeBotAPI:
         self._update_id = 1000
         self._message_id = 1
         self._new_update = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
     # ------------------------------------------------------------------ server
 
     async def start(self, port: int = 0) -> str:
+        self._stopping.clear()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
@@ -147,6 +150,7 @@ class FakeBotAPI:
 
     async def stop(self) -> None:
         self._new_update.set()
+        self._stopping.set()
         if self._runner:
             await self._runner.cleanup()
 
@@ -166,6 +170,11 @@ class FakeBotAPI:
             if status == DROP:  # the connection dies mid-request, as on a flaky network
                 request.transport.close()
                 raise ConnectionResetError("dropped by the fake")
+            if status == HANG:  # as a request lost on the way: no answer, nothing sent
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=60)
+                request.transport.close()
+                raise ConnectionResetError("never answered by the fake")
             if status == GARBAGE:
                 return web.Response(text="<html>502 Bad Gateway</html>", status=200,
                                     content_type="application/json")

@@ -28,7 +28,7 @@ from bot.dialogue.types import MAX_BUTTON_DATA_BYTES, Event
 from bot.frontends.store import StateStore
 from bot.frontends.telegram_bot import FLOOD_MAX_MESSAGES, build_application, render
 from tests.conftest import ROOT, TUESDAY_MORNING
-from tests.fake_telegram import DROP, GARBAGE, TOKEN, FakeBotAPI, parsed_text
+from tests.fake_telegram import DROP, GARBAGE, HANG, TOKEN, FakeBotAPI, parsed_text
 from tests.test_telegram import RESIDENT, bot  # noqa: F401 - the running-bot fixture
 
 HOSTILE = [
@@ -207,11 +207,58 @@ async def test_bot_recovers_from_a_failing_telegram_and_handles_each_update_once
     assert len(bot.api.messages_to(RESIDENT + 1)) == len(second) == 1
 
 
-async def test_a_reply_telegram_refuses_once_is_followed_by_a_way_on(bot):  # noqa: F811
-    bot.api.fail_next("sendMessage", 500, "Internal Server Error")
+async def _answered_once(bot, user: int, before: int, timeout: float = 30) -> list:  # noqa: F811
+    """The replies to one message, once the resident's next message has been answered too:
+    one resident's updates are handled in order, so a duplicate would have come before."""
+    sent = await bot.api.wait_for_messages(user, before + 1, timeout=timeout)
+    count = len(sent)
+    follow_up = await bot.say(user, "/privacy")
+    assert "Wis mijn gegevens" in str(follow_up[-1].buttons)
+    return bot.api.messages_to(user)[before:count]
+
+
+@pytest.mark.parametrize(("method", "status", "description"), [
+    ("sendChatAction", 500, "Internal Server Error"),
+    ("sendChatAction", 400, "Bad Request: chat not found"),
+    ("sendChatAction", DROP, ""),
+    ("sendMessage", 500, "Internal Server Error"),
+    ("sendMessage", 502, "Bad Gateway"),
+    ("sendMessage", GARBAGE, ""),
+    ("sendMessage", DROP, ""),
+    ("sendMessage", HANG, ""),
+], ids=["typing-5xx", "typing-400", "typing-dropped", "send-5xx", "send-502", "send-not-json",
+        "send-dropped", "send-timeout"])
+async def test_a_message_is_answered_exactly_once_when_one_call_fails_once(
+    bot, method, status, description  # noqa: F811
+):
+    await bot.say(RESIDENT, "/start")
+    bot.api.fail_next(method, status, description)
     bot.api.message(RESIDENT, "ik heb schulden")
-    sent = await bot.api.wait_for_messages(RESIDENT, 1, timeout=10)
-    assert "opnieuw" in sent[-1].text  # "Probeer het nog eens, of typ /opnieuw"
+    replies = await _answered_once(bot, RESIDENT, before=1)
+    assert len(replies) == 1 and "In welke wijk" in replies[0].text, [r.text for r in replies]
+
+
+@pytest.mark.parametrize(("status", "description"), [
+    (400, "Bad Request: query is too old and response timeout expired or query ID is invalid"),
+    (500, "Internal Server Error"), (DROP, "")], ids=["too-old", "5xx", "dropped"])
+async def test_a_tap_is_answered_when_ending_the_buttons_spinner_fails(bot, status, description):  # noqa: F811
+    await bot.say(RESIDENT, "/start")
+    question = (await bot.say(RESIDENT, "ik heb schulden"))[-1]
+    bot.api.fail_next("answerCallbackQuery", status, description)
+    bot.api.callback(RESIDENT, next(b["callback_data"] for b in question.buttons
+                                    if b["text"] == "Zuid"))
+    replies = await _answered_once(bot, RESIDENT, before=2)
+    assert len(replies) == 1 and "Waarom deze plek" in replies[0].text
+
+
+async def test_a_reply_that_never_arrived_does_not_move_the_conversation_on(bot):  # noqa: F811
+    await bot.say(RESIDENT, "/start")
+    for _ in range(3):  # every attempt at "I'll speak English now" is lost
+        bot.api.fail_next("sendMessage", 500, "Internal Server Error")
+    told = (await bot.say(RESIDENT, "/taal en"))[-1]
+    assert "er ging bij mij iets mis" in told.text  # told in the language they last saw
+    card = (await bot.say(RESIDENT, "ik heb schulden en woon in Lunetten"))[-1]
+    assert "Waarom deze plek" in card.text  # still Dutch: the switch was never confirmed
 
 
 async def test_bot_recovers_when_telegram_is_unreachable_for_a_while(bot):  # noqa: F811

@@ -243,7 +243,7 @@ async def test_errors_are_logged_without_text_or_token_and_the_resident_is_told(
     saved = root.handlers[:], root.level
     configure_logging([TOKEN], level=logging.DEBUG)  # the bot's own logging, fully verbose
     try:
-        bot.api.fail_next("sendChatAction", 400, "Bad Request: chat not found")
+        bot.api.fail_next("sendMessage", 400, "Bad Request: chat not found")
         sent = await bot.say(RESIDENT, "mijn geheime naam is Jansen 0612345678")
         await bot.settle()
     finally:

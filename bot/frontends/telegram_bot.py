@@ -17,9 +17,9 @@ import re
 import time
 import weakref
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from telegram import (
@@ -30,6 +30,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -62,6 +63,8 @@ FLOOD_WINDOW_SECONDS = 10.0
 FLOOD_MAX_MESSAGES = 12
 CONCURRENT_UPDATES = 32  # residents are served side by side; one resident's updates in order
 CONNECTION_POOL = 8
+SEND_ATTEMPTS = 3  # a reply the way to Telegram lost is sent again, twice at most
+RESEND_PAUSE_SECONDS = 0.5
 
 # Telegram command -> engine command. Telegram allows only a-z, 0-9 and _ in command names.
 ENGINE_COMMANDS = {"start": "start", "opnieuw": "restart", "taal": "language", "help": "help",
@@ -154,19 +157,62 @@ def _services(context: ContextTypes.DEFAULT_TYPE) -> BotServices:
     return context.application.bot_data["routewijzer"]
 
 
+def _worth_retrying(error: TelegramError) -> bool:
+    """A failure of the way to Telegram (5xx, dropped connection, timeout, a body that is not
+    JSON), not a refusal of what was sent (400, 403): sending again may well work."""
+    if isinstance(error, BadRequest):  # PTB counts it as a NetworkError; Telegram said no
+        return False
+    return isinstance(error, NetworkError) or type(error) is TelegramError
+
+
 async def send_replies(update: Update, context: ContextTypes.DEFAULT_TYPE, replies: list[Reply]
                        ) -> None:
+    """Every reply, as HTML chunks; a chunk the way to Telegram loses is sent again.
+
+    A resident's message must never go unanswered because one request failed. The other
+    side of that choice: a request that reached Telegram but whose answer was lost (a
+    timeout) is sent twice, which a resident notices far less than silence."""
     chat_id = update.effective_chat.id
     for reply in replies:
         chunks = render(reply)
         for index, chunk in enumerate(chunks):
             markup = keyboard(reply) if index == len(chunks) - 1 else None
-            await context.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML,
-                                           reply_markup=markup, disable_web_page_preview=True)
+            for attempt in range(1, SEND_ATTEMPTS + 1):
+                try:
+                    await context.bot.send_message(chat_id, chunk, parse_mode=ParseMode.HTML,
+                                                   reply_markup=markup,
+                                                   disable_web_page_preview=True)
+                    break
+                except RetryAfter as error:
+                    if attempt == SEND_ATTEMPTS:
+                        raise
+                    await asyncio.sleep(_seconds(error.retry_after))
+                except TelegramError as error:
+                    if attempt == SEND_ATTEMPTS or not _worth_retrying(error):
+                        raise
+                    log.warning("sending a reply failed (%s); sending it again",
+                                type(error).__name__)
+                    await asyncio.sleep(RESEND_PAUSE_SECONDS * attempt)
+
+
+def _seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def side_call(call: Awaitable[object], what: str) -> None:
+    """A call the answer does not depend on (typing indicator, ending a button's spinner):
+    its failure is logged and never stops the resident's message from being answered."""
+    try:
+        await call
+    except TelegramError as error:
+        log.info("%s failed (%s); answering anyway", what, type(error).__name__)
 
 
 async def run_engine(update: Update, context: ContextTypes.DEFAULT_TYPE, event: Event) -> None:
-    """Load this resident's state, let the engine answer, store the new state, reply."""
+    """Load this resident's state, let the engine answer, reply, then store the new state.
+
+    The state is saved only once the replies are out: if sending fails, the resident's last
+    message has not moved the conversation on, so sending it again gives the same answer."""
     services = _services(context)
     user = update.effective_user
     if user is None or update.effective_chat is None:
@@ -175,13 +221,13 @@ async def run_engine(update: Update, context: ContextTypes.DEFAULT_TYPE, event: 
     async with services.lock_for(user.id):
         state = services.store.load(user.id)
         outcome = services.engine.handle(state, event, lang_hint=user.language_code)
-        if outcome.forget:
+        if outcome.forget:  # privacy first: deleted before it is confirmed
             services.store.delete(user.id)
-        else:
+        await send_replies(update, context, outcome.replies)
+        if not outcome.forget:
             services.store.save(user.id, outcome.state)
         services.usage[f"event:{event.kind}"] += 1
         services.usage[f"reply:{outcome.tag}"] += 1
-        await send_replies(update, context, outcome.replies)
 
 
 def _expire_idle_conversations(services: BotServices) -> None:
@@ -233,7 +279,7 @@ def flood_guarded(handler):
         if user is not None and _flooding(services, user.id):
             if len(services.recent[user.id]) == FLOOD_MAX_MESSAGES + 1 and update.effective_chat:
                 say = services.texts(_lang(services, update))
-                await context.bot.send_message(update.effective_chat.id, say("slow_down"))
+                await send_replies(update, context, [Reply(say("slow_down"))])
             return
         await handler(update, context)
 
@@ -257,7 +303,8 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = update.effective_message.text or ""
     if update.effective_chat.type != ChatType.PRIVATE:
         text = text.replace(f"@{context.bot.username}", " ")
-    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
+    await side_call(context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING),
+                    "typing indicator")
     await run_engine(update, context, Event.text(text))
 
 
@@ -265,7 +312,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_button(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A tap on an inline button, also one from an old message."""
     query = update.callback_query
-    await query.answer()
+    await side_call(query.answer(), "answering the button")
     await run_engine(update, context, Event.button(query.data or ""))
 
 
@@ -281,7 +328,7 @@ async def on_unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE)
     """Any other command, including admin commands used by someone who is not an admin."""
     services = _services(context)
     say = services.texts(_lang(services, update))
-    await update.effective_message.reply_text(say("unknown_command"))
+    await send_replies(update, context, [Reply(say("unknown_command"))])
 
 
 @flood_guarded
@@ -294,7 +341,7 @@ async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         link = make_link(kb, context.bot.username, (context.args or [""])[0])
     except PayloadError as error:
         examples = ", ".join(error.suggestions)
-        await update.effective_message.reply_text(say("link_invalid", examples=examples))
+        await send_replies(update, context, [Reply(say("link_invalid", examples=examples))])
         return
     area, theme = link.preset.area, link.preset.theme
     what = " + ".join(
@@ -303,7 +350,7 @@ async def on_link(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             kb.themes[theme].label(say.lang) if theme else None,
         ) if label
     )
-    await update.effective_message.reply_text(say("link_made", what=what, link=link.url))
+    await send_replies(update, context, [Reply(say("link_made", what=what, link=link.url))])
 
 
 def admin_only(handler):
@@ -357,7 +404,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         services = _services(context)
         try:
             say = services.texts(_lang(services, update))
-            await context.bot.send_message(update.effective_chat.id, say("error"))
+            await send_replies(update, context, [Reply(say("error"))])
         except Exception:
             log.warning("could not tell the resident about the error")
 
