@@ -272,6 +272,28 @@ async def test_bot_recovers_when_telegram_is_unreachable_for_a_while(bot):  # no
 
 # ------------------------------------------------------------------ persistence
 
+
+def _damage_in_place(path: Path) -> None:
+    """Overwrite a file the bot has open without truncating it (SQLite maps its -shm file)."""
+    with path.open("r+b") as file:
+        file.write(b"not a database any more!" * (path.stat().st_size // 24 + 1))
+
+
+async def test_a_store_failing_while_running_gives_the_error_reply_then_recovers(bot):  # noqa: F811
+    await bot.say(RESIDENT, "/start")
+    data, gone = bot.data_dir, bot.data_dir.with_name("data-gone")
+    data.rename(gone)  # the disk goes away under the running bot ...
+    for path in gone.iterdir():
+        _damage_in_place(path)  # ... and what the bot had open is garbage
+    data.write_text("not a directory")
+    for user in (RESIDENT, RESIDENT + 1):  # nobody gets silence
+        told = (await bot.say(user, "ik heb schulden"))[-1]
+        assert "er ging bij mij iets mis" in told.text
+    data.unlink()
+    data.mkdir()  # the disk is back: no restart needed
+    card = (await bot.say(RESIDENT, "ik heb schulden en woon in Lunetten"))[-1]
+    assert "Waarom deze plek" in card.text
+
 _SAVER = """
 import sys
 from bot.dialogue.state import Conversation

@@ -11,6 +11,7 @@ resident expires by itself.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
 import time
@@ -28,32 +29,75 @@ CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated);
 """
 
 
+class StoreUnavailable(Exception):
+    """The conversation store cannot be used right now (damaged, replaced, disk gone).
+
+    Carries no resident data; the front end answers with its short error reply, and the
+    store tries again with a fresh connection on the next message, so it recovers by itself
+    once the disk is back."""
+
+
 class StateStore:
     def __init__(self, directory: Path | str, max_idle_seconds: float = 30 * 24 * 3600):
-        directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / "conversations.sqlite3"
+        self.directory = Path(directory)
+        self.path = self.directory / "conversations.sqlite3"
         self.max_idle = max_idle_seconds
-        self._db = self._open()
+        self._db: sqlite3.Connection | None = None
+        self._execute("SELECT 1")  # fails now, with a clear error, if it cannot work at all
 
     def _open(self) -> sqlite3.Connection:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        if not self.directory.is_dir():
+            raise NotADirectoryError(f"{self.directory} is not a directory")
         try:
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+            return self._connect()
+        except sqlite3.DatabaseError:
+            if not self.path.is_file():
+                raise  # nothing to set aside: the place itself is unusable
+            # Not a database (or damaged beyond repair): keep it aside and start empty, so
+            # residents can go on; their old conversations are lost, nothing else.
+            self.path.replace(self.path.with_suffix(f".damaged-{int(time.time())}"))
+            return self._connect()
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             db.execute("PRAGMA quick_check").fetchone()
-        except sqlite3.DatabaseError:
-            # Not a database (or damaged beyond repair): keep it aside and start empty, so
-            # residents can go on; their old conversations are lost, nothing else.
-            self.path.replace(self.path.with_suffix(f".damaged-{int(time.time())}"))
-            db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(_SCHEMA)
+        except sqlite3.Error:
+            db.close()
+            raise
         return db
 
+    def _execute(self, sql: str, parameters: tuple = ()) -> sqlite3.Cursor:
+        """One statement. A connection that fails is dropped and the statement tried once
+        more on a fresh one (a damaged file is set aside then); if that fails too, the store
+        is unavailable for this message and tried again on the next."""
+        try:
+            return self._connection().execute(sql, parameters)
+        except (sqlite3.Error, OSError):
+            self._drop()
+        try:
+            return self._connection().execute(sql, parameters)
+        except (sqlite3.Error, OSError) as error:
+            self._drop()
+            raise StoreUnavailable(f"{type(error).__name__}: {error}") from error
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._db is None:
+            self._db = self._open()
+        return self._db
+
+    def _drop(self) -> None:
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
     def load(self, chat_id: int) -> Conversation | None:
-        row = self._db.execute(
+        row = self._execute(
             "SELECT state, updated FROM conversations WHERE chat_id = ?", (int(chat_id),)
         ).fetchone()
         if row is None:
@@ -69,7 +113,7 @@ class StateStore:
 
     def save(self, chat_id: int, state: Conversation) -> None:
         payload = json.dumps(state.to_dict(), ensure_ascii=False, separators=(",", ":"))
-        self._db.execute(
+        self._execute(
             "INSERT INTO conversations (chat_id, state, updated) VALUES (?, ?, ?) "
             "ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, "
             "updated = excluded.updated",
@@ -77,17 +121,17 @@ class StateStore:
         )
 
     def delete(self, chat_id: int) -> None:
-        self._db.execute("DELETE FROM conversations WHERE chat_id = ?", (int(chat_id),))
+        self._execute("DELETE FROM conversations WHERE chat_id = ?", (int(chat_id),))
 
     def expire(self) -> int:
         """Delete conversations idle for too long; returns how many."""
-        cursor = self._db.execute(
+        cursor = self._execute(
             "DELETE FROM conversations WHERE updated < ?", (time.time() - self.max_idle,)
         )
         return cursor.rowcount
 
     def count(self) -> int:
-        return self._db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+        return self._execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
 
     def close(self) -> None:
-        self._db.close()
+        self._drop()

@@ -49,7 +49,7 @@ from bot.dialogue.payload import PayloadError
 from bot.dialogue.state import FORGET_AFTER_DAYS
 from bot.dialogue.types import Event, Reply
 from bot.frontends.aiohttp_request import AiohttpRequest
-from bot.frontends.store import StateStore
+from bot.frontends.store import StateStore, StoreUnavailable
 from bot.knowledge.model import KnowledgeBase
 from bot.logging_setup import configure_logging
 from bot.sharing.links import make_link
@@ -241,10 +241,15 @@ def _expire_idle_conversations(services: BotServices) -> None:
 
 
 def _lang(services: BotServices, update: Update) -> str:
-    state = services.store.load(update.effective_user.id) if update.effective_user else None
+    """The resident's language: as stored, or from Telegram when the store has none or is
+    unavailable (so even the error reply for a broken store reaches them)."""
+    user = update.effective_user
+    try:
+        state = services.store.load(user.id) if user else None
+    except StoreUnavailable:
+        state = None
     if state:
         return state.lang
-    user = update.effective_user
     return services.engine.language_for(user.language_code if user else None)
 
 
