@@ -388,6 +388,18 @@ def test_state_file_that_is_not_a_database_is_set_aside_not_fatal(tmp_path: Path
     assert list(tmp_path.glob("conversations.damaged-*"))
 
 
+def test_damaged_copies_expire_like_conversations(tmp_path: Path):
+    (tmp_path / "conversations.sqlite3").write_bytes(b"this is not sqlite" * 100)
+    store = StateStore(tmp_path, max_idle_seconds=3600)
+    (copy,) = tmp_path.glob("conversations.damaged-*")
+    assert copy.stat().st_mode & 0o777 == 0o600
+    store.expire()
+    assert copy.exists()  # written just now: kept as long as a conversation would be
+    os.utime(copy, (time.time() - 3601, time.time() - 3601))
+    store.expire()
+    assert not copy.exists()
+
+
 _WORDS = st.sampled_from(
     ["start", "opnieuw", "taal", "help", "privacy", "oost", "zuid-gezondheid", "a:oost",
      "s:buurtteams-utrecht", "f:person", "f:yes", "f:other", "u:1", "w:ouderen", "x:area",

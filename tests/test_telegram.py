@@ -238,6 +238,32 @@ async def test_privacy_deletes_the_stored_state(bot):
     assert stored_chats() == []
 
 
+def _files_holding(directory: Path, marker: bytes) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if marker in p.read_bytes())
+
+
+async def test_privacy_deletion_leaves_nothing_readable_on_disk(bot):
+    await bot.say(RESIDENT, "/start")
+    await bot.say(RESIDENT, "ik heb schulden")  # stored: the keyword 'schulden' it matched
+    await bot.say(RESIDENT + 1, "ik ben eenzaam")  # a neighbour's conversation stays
+    # A copy set aside when the database was once damaged may hold this resident too.
+    (bot.data_dir / "conversations.damaged-1700000000").write_bytes(b"...schulden...")
+    assert _files_holding(bot.data_dir, b"schulden")
+    await bot.say(RESIDENT, "/privacy")
+    await bot.tap(RESIDENT, "c:forget")
+    assert _files_holding(bot.data_dir, b"schulden") == []  # not in the WAL, not freed pages
+    with sqlite3.connect(bot.data_dir / "conversations.sqlite3") as db:
+        assert [r[0] for r in db.execute("SELECT chat_id FROM conversations")] == [RESIDENT + 1]
+
+
+async def test_the_data_directory_and_files_are_readable_by_the_bot_only(bot):
+    await bot.say(RESIDENT, "ik heb schulden")
+    assert bot.data_dir.stat().st_mode & 0o777 == 0o700
+    files = list(bot.data_dir.iterdir())
+    assert files and {f.name: f.stat().st_mode & 0o777 for f in files} == {
+        f.name: 0o600 for f in files}
+
+
 async def test_errors_are_logged_without_text_or_token_and_the_resident_is_told(bot, capsys):
     root = logging.getLogger()
     saved = root.handlers[:], root.level

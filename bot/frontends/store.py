@@ -7,12 +7,19 @@ synchronous=NORMAL commits without waiting for the disk, which guards against a 
 process but not against power loss; a lost state only means a resident starts over.
 Conversations idle for longer than `max_idle` are deleted, so what the bot holds about a
 resident expires by itself.
+
+Nothing private stays behind: the directory and files are the bot's user's alone (0700/0600),
+SQLite overwrites deleted rows (secure_delete), and a deletion is checkpointed out of the
+write-ahead log at once. A damaged database set aside cannot be edited row by row, so it is
+removed once its last write is older than `max_idle`, and when any resident asks to be
+forgotten.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -46,7 +53,8 @@ class StateStore:
         self._execute("SELECT 1")  # fails now, with a clear error, if it cannot work at all
 
     def _open(self) -> sqlite3.Connection:
-        self.directory.mkdir(parents=True, exist_ok=True)
+        if not self.directory.exists():
+            self.directory.mkdir(mode=0o700, parents=True)
         if not self.directory.is_dir():
             raise NotADirectoryError(f"{self.directory} is not a directory")
         try:
@@ -56,14 +64,26 @@ class StateStore:
                 raise  # nothing to set aside: the place itself is unusable
             # Not a database (or damaged beyond repair): keep it aside and start empty, so
             # residents can go on; their old conversations are lost, nothing else.
-            self.path.replace(self.path.with_suffix(f".damaged-{int(time.time())}"))
+            aside = self.path.with_suffix(f".damaged-{int(time.time())}")
+            self.path.replace(aside)
+            for suffix in ("-wal", "-shm"):
+                companion = Path(f"{self.path}{suffix}")
+                if companion.exists():
+                    companion.replace(Path(f"{aside}{suffix}"))
             return self._connect()
 
     def _connect(self) -> sqlite3.Connection:
+        # Created (or tightened) 0600 before SQLite opens it: its -wal and -shm files take
+        # the database file's permissions.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        for name in (self.path, Path(f"{self.path}-wal"), Path(f"{self.path}-shm")):
+            if name.exists():
+                name.chmod(0o600)
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         try:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten, not just freed
             db.executescript(_SCHEMA)
             db.execute("PRAGMA quick_check").fetchone()
         except sqlite3.Error:
@@ -121,14 +141,39 @@ class StateStore:
         )
 
     def delete(self, chat_id: int) -> None:
+        """Delete one conversation; nothing of it stays readable on disk."""
         self._execute("DELETE FROM conversations WHERE chat_id = ?", (int(chat_id),))
+        self._checkpoint()
+
+    def forget(self, chat_id: int) -> None:
+        """A resident's own request to be forgotten: their conversation, and every damaged
+        copy that may still hold it (those cannot be edited row by row)."""
+        self.delete(chat_id)
+        for copy in self._damaged_copies():
+            copy.unlink(missing_ok=True)
 
     def expire(self) -> int:
-        """Delete conversations idle for too long; returns how many."""
-        cursor = self._execute(
-            "DELETE FROM conversations WHERE updated < ?", (time.time() - self.max_idle,)
-        )
-        return cursor.rowcount
+        """Delete conversations idle for too long, and damaged copies whose last write is as
+        old; returns how many conversations."""
+        cutoff = time.time() - self.max_idle
+        removed = self._execute("DELETE FROM conversations WHERE updated < ?", (cutoff,)).rowcount
+        if removed:
+            self._checkpoint()
+        for copy in self._damaged_copies():
+            try:
+                if copy.stat().st_mtime < cutoff:
+                    copy.unlink()
+            except FileNotFoundError:
+                pass
+        return removed
+
+    def _checkpoint(self) -> None:
+        """Move everything out of the write-ahead log and empty it, so a deleted row's
+        earlier versions are not left there."""
+        self._execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+
+    def _damaged_copies(self) -> list[Path]:
+        return list(self.directory.glob(f"{self.path.stem}.damaged-*"))
 
     def count(self) -> int:
         return self._execute("SELECT COUNT(*) FROM conversations").fetchone()[0]

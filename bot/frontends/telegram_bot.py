@@ -222,7 +222,7 @@ async def run_engine(update: Update, context: ContextTypes.DEFAULT_TYPE, event: 
         state = services.store.load(user.id)
         outcome = services.engine.handle(state, event, lang_hint=user.language_code)
         if outcome.forget:  # privacy first: deleted before it is confirmed
-            services.store.delete(user.id)
+            services.store.forget(user.id)
         await send_replies(update, context, outcome.replies)
         if not outcome.forget:
             services.store.save(user.id, outcome.state)
