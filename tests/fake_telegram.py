@@ -123,6 +123,7 @@ class FakeBotAPI:
         self.token = token
         self.pending: list[dict] = []
         self.delivered: list[int] = []
+        self.acknowledged = 0  # the bot asked for updates after this id: it has all up to it
         self.sent: list[Sent] = []
         self.rejected: list[tuple[str, str]] = []
         self.failures: dict[str, list[tuple[int, dict]]] = {}
@@ -237,6 +238,7 @@ class FakeBotAPI:
         timeout = float(params.get("timeout") or 0)
         if offset:
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
+            self.acknowledged = max(self.acknowledged, offset - 1)
         if not self.pending and timeout:
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
@@ -302,14 +304,18 @@ class FakeBotAPI:
         return {"id": user_id, "is_bot": False, "first_name": "Bewoner",
                 "language_code": language_code}
 
-    def message(self, user_id: int, text: str | None = None, *, language_code: str = "nl",
+    def message(self, user_id: int | None, text: str | None = None, *, language_code: str = "nl",
                 chat_type: str = "private", chat_id: int | None = None, **extra: Any) -> int:
+        """A message from a resident; in a channel (`chat_type="channel"`) a post, which has
+        no sender (pass user_id None)."""
         self._message_id += 1
         chat = {"id": chat_id or user_id, "type": chat_type}
         if chat_type != "private":
             chat["title"] = "Buurtgroep"
         message: dict[str, Any] = {"message_id": self._message_id, "date": int(time.time()),
-                                   "chat": chat, "from": self.user(user_id, language_code), **extra}
+                                   "chat": chat, **extra}
+        if user_id is not None:
+            message["from"] = self.user(user_id, language_code)
         if text is not None:
             message["text"] = text
             entities = []
@@ -321,7 +327,7 @@ class FakeBotAPI:
                                  "length": len(match.group())})
             if entities:
                 message["entities"] = entities
-        return self._push({"message": message})
+        return self._push({"channel_post" if chat_type == "channel" else "message": message})
 
     def callback(self, user_id: int, data: str, *, language_code: str = "nl") -> int:
         self._message_id += 1

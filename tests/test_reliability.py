@@ -202,7 +202,7 @@ async def test_bot_recovers_from_a_failing_telegram_and_handles_each_update_once
     bot.api.message(RESIDENT + 1, "/start")
     first = await bot.api.wait_for_messages(RESIDENT, 1, timeout=20)
     second = await bot.api.wait_for_messages(RESIDENT + 1, 1, timeout=20)
-    await asyncio.sleep(1.5)  # a duplicate would arrive in this time
+    await bot.settle()  # every update fetched and handled: a duplicate would be here now
     assert len(bot.api.messages_to(RESIDENT)) == len(first) == 1
     assert len(bot.api.messages_to(RESIDENT + 1)) == len(second) == 1
 
@@ -365,7 +365,7 @@ async def test_webhook_refuses_requests_without_telegrams_secret_token(kb, tmp_p
                 async with http.post(url, data=json.dumps(update), headers={
                         "Content-Type": "application/json", **headers}) as answer:
                     assert answer.status == 403
-            await asyncio.sleep(0.3)
+            await app.update_queue.join()  # a refused request never reaches the queue
             assert api.messages_to(RESIDENT) == []
             async with http.post(url, data=json.dumps(update), headers={
                     "Content-Type": "application/json",

@@ -54,8 +54,15 @@ class Bot:
         self.api.callback(user, data)
         return (await self.api.wait_for_messages(user, before + 1))[before:]
 
-    async def settle(self) -> None:
-        await asyncio.sleep(0.3)
+    async def settle(self, timeout: float = 60.0) -> None:
+        """Until every update sent so far has been handled, replies and errors included:
+        the bot has asked for the updates after the last one, and its queue is done."""
+        last = self.api._update_id
+        deadline = time.monotonic() + timeout
+        while self.api.acknowledged < last:
+            assert time.monotonic() < deadline, "the bot never fetched all updates"
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(self.app.update_queue.join(), timeout)
 
 
 @pytest.fixture
@@ -136,6 +143,8 @@ async def test_crisis_message_gets_emergency_numbers_first(bot):
                   "is_animated": False, "is_video": False, "type": "regular"}}, "stickers"),
     ({"document": {"file_id": "d", "file_unique_id": "d"}}, "bestanden"),
     ({"location": {"latitude": 52.08, "longitude": 5.14}}, "locaties"),
+    ({"contact": {"phone_number": "+31612345678", "first_name": "Jan"}}, "contactkaarten"),
+    ({"dice": {"emoji": "🎲", "value": 3}}, "dobbelstenen"),
 ])
 async def test_non_text_messages_get_a_kind_reply(bot, extra, word):
     bot.api.message(RESIDENT, None, **extra)
@@ -160,11 +169,24 @@ async def test_english_telegram_user_is_answered_in_english(bot):
 async def test_group_chat_answers_only_commands_and_mentions(bot):
     group = -100555
     bot.api.message(RESIDENT, "ik heb schulden", chat_type="supergroup", chat_id=group)
+    bot.api.message(RESIDENT, "@buurvrouw_anna ik heb schulden", chat_type="supergroup",
+                    chat_id=group)  # a mention of someone else is not for the bot
     await bot.settle()
     assert bot.api.messages_to(group) == []
     sent = await bot.say(RESIDENT, "@routewijzer_test_bot ik heb schulden",
                          chat_type="supergroup", chat_id=group)
     assert sent
+
+
+async def test_a_channel_post_mentioning_the_bot_gets_no_answer_and_no_error(bot, caplog):
+    channel = -100777
+    bot.api.message(None, "@routewijzer_test_bot ik heb schulden", chat_type="channel",
+                    chat_id=channel)
+    bot.api.message(None, "/start", chat_type="channel", chat_id=channel)
+    await bot.settle()
+    assert bot.api.messages_to(channel) == []  # nothing posted into the channel
+    assert "handling an update failed" not in caplog.text
+    assert "Waarom deze plek" in (await bot.say(RESIDENT, "ik heb schulden in Lunetten"))[-1].text
 
 
 async def test_conversation_survives_a_restart(bot):

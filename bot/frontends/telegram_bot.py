@@ -26,6 +26,7 @@ from telegram import (
     BotCommand,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    Message,
     MessageEntity,
     Update,
 )
@@ -35,10 +36,12 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -77,7 +80,20 @@ UNSUPPORTED = (
     (filters.Sticker.ALL, "sticker"),
     (filters.Document.ALL, "document"),
     (filters.LOCATION | filters.VENUE, "location"),
+    (filters.CONTACT, "contact"),
+    (filters.Dice.ALL, "dice"),
+    (filters.POLL, "other"),
 )
+
+
+class MentionsThisBot(filters.MessageFilter):
+    """A message naming this bot (@its_username), not just anyone: in a group the bot
+    answers only what is addressed to it."""
+
+    def filter(self, message: Message) -> bool:
+        username = (message.get_bot().username or "").lower()
+        mentions = message.parse_entities([MessageEntity.MENTION])
+        return bool(username) and any(m.lower() == f"@{username}" for m in mentions.values())
 
 
 @dataclass
@@ -272,6 +288,13 @@ def _flooding(services: BotServices, user_id: int) -> bool:
 # ---------------------------------------------------------------------- handlers
 
 
+async def only_from_a_person(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Updates without a person behind them (channel posts) are not for the bot: no handler
+    sees them, so nothing is answered, and no error is ever posted into a channel."""
+    if update.effective_user is None or update.effective_chat is None:
+        raise ApplicationHandlerStop
+
+
 def flood_guarded(handler):
     """A resident sending more than the bot can sensibly read gets one "slow down" and is not
     read until they slow down. Commands, buttons and other messages count as much as text,
@@ -307,7 +330,7 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Free text: the resident describes a need, or answers a question."""
     text = update.effective_message.text or ""
     if update.effective_chat.type != ChatType.PRIVATE:
-        text = text.replace(f"@{context.bot.username}", " ")
+        text = re.sub(re.escape(f"@{context.bot.username}"), " ", text, flags=re.IGNORECASE)
     await side_call(context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING),
                     "typing indicator")
     await run_engine(update, context, Event.text(text))
@@ -449,7 +472,8 @@ def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
         knowledge_dir=knowledge_dir, admin_ids=admin_ids,
     )
     private = filters.ChatType.PRIVATE
-    mentioned = filters.Entity(MessageEntity.MENTION)
+    mentioned = MentionsThisBot()
+    application.add_handler(TypeHandler(Update, only_from_a_person), group=-1)
     application.add_handler(CommandHandler(list(ENGINE_COMMANDS), on_command))
     application.add_handler(CommandHandler("link", on_link))
     application.add_handler(CommandHandler("reload", on_reload))
