@@ -299,6 +299,10 @@ class FakeBotAPI:
         self._new_update.set()
         return self._update_id
 
+    def raw_update(self, payload: dict) -> int:
+        """Any update, as Telegram might send it (also one the bot's library cannot read)."""
+        return self._push(payload)
+
     @staticmethod
     def user(user_id: int, language_code: str = "nl") -> dict:
         return {"id": user_id, "is_bot": False, "first_name": "Bewoner",

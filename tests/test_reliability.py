@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import resource
 import signal
@@ -27,6 +28,7 @@ from bot.dialogue.state import Conversation
 from bot.dialogue.types import MAX_BUTTON_DATA_BYTES, Event
 from bot.frontends.store import StateStore
 from bot.frontends.telegram_bot import FLOOD_MAX_MESSAGES, build_application, render
+from bot.logging_setup import configure_logging
 from tests.conftest import ROOT, TUESDAY_MORNING
 from tests.fake_telegram import DROP, GARBAGE, HANG, TOKEN, FakeBotAPI, parsed_text
 from tests.test_telegram import RESIDENT, bot  # noqa: F401 - the running-bot fixture
@@ -185,6 +187,28 @@ async def test_one_resident_flooding_is_throttled_and_others_are_still_answered(
 
 
 # ------------------------------------------------------------------ faults
+
+
+async def test_an_update_the_library_cannot_read_is_skipped_and_the_others_answered(
+    bot, capsys  # noqa: F811
+):
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging([TOKEN], level=logging.DEBUG)  # the bot's own logging, fully verbose
+    try:
+        bot.api.message(RESIDENT, "ik heb schulden, mijn naam is Jansen")
+        bad = bot.api.raw_update({"poll": {"id": "p1", "question": "Geheime vraag van Pietersen?"}})
+        bot.api.message(RESIDENT + 1, "ik ben eenzaam, ik ben Pietersen")
+        first = await bot.api.wait_for_messages(RESIDENT, 1, timeout=30)
+        second = await bot.api.wait_for_messages(RESIDENT + 1, 1, timeout=30)
+        await bot.settle()
+    finally:
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    assert len(first) == 1 and len(second) == 1
+    logged = capsys.readouterr().err
+    assert f"skipped update {bad}" in logged
+    assert "Jansen" not in logged and "Pietersen" not in logged
 
 
 @pytest.mark.parametrize(
@@ -378,6 +402,38 @@ async def test_webhook_refuses_requests_without_telegrams_secret_token(kb, tmp_p
         await app.stop()
         await app.shutdown()
         await api.stop()
+
+
+async def test_webhook_update_the_library_cannot_read_is_not_logged(kb, tmp_path, capsys):
+    api = FakeBotAPI()
+    base_url = await api.start()
+    app = build_application(kb, TOKEN, knowledge_dir=ROOT / "knowledge", base_url=base_url,
+                            data_dir=tmp_path, clock=lambda: TUESDAY_MORNING)
+    port = _free_port()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    configure_logging([TOKEN], level=logging.DEBUG)
+    await app.initialize()
+    await app.start()
+    await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
+                                    webhook_url="https://bot.example.org/telegram",
+                                    secret_token="geheim-123")
+    try:
+        bad = {"update_id": 7, "poll": {"id": "p1", "question": "Geheime vraag van Pietersen?"}}
+        async with aiohttp.ClientSession() as http, http.post(
+                f"http://127.0.0.1:{port}/telegram", data=json.dumps(bad), headers={
+                    "Content-Type": "application/json",
+                    "X-Telegram-Bot-Api-Secret-Token": "geheim-123"}) as answer:
+            assert answer.status == 400
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await api.stop()
+        root.handlers[:], level = saved
+        root.setLevel(level)
+    logged = capsys.readouterr().err
+    assert "Received data left out of the log" in logged and "Pietersen" not in logged
 
 
 def test_state_file_that_is_not_a_database_is_set_aside_not_fatal(tmp_path: Path):

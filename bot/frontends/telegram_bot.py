@@ -51,7 +51,7 @@ from bot.dialogue.engine import Engine
 from bot.dialogue.payload import PayloadError
 from bot.dialogue.state import FORGET_AFTER_DAYS
 from bot.dialogue.types import Event, Reply
-from bot.frontends.aiohttp_request import AiohttpRequest
+from bot.frontends.aiohttp_request import AiohttpRequest, UpdatesRequest
 from bot.frontends.store import StateStore, StoreUnavailable
 from bot.knowledge.model import KnowledgeBase
 from bot.logging_setup import configure_logging
@@ -462,7 +462,7 @@ def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
     # aiohttp instead of httpx: the HTTP client was most of the bot's CPU under load. A few
     # connections carry all the bot may send (Telegram allows about 30 messages a second).
     builder = builder.request(AiohttpRequest(connection_pool_size=CONNECTION_POOL))
-    builder = builder.get_updates_request(AiohttpRequest(connection_pool_size=1))
+    builder = builder.get_updates_request(UpdatesRequest(connection_pool_size=1))
     if rate_limit:
         builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
     application = builder.build()
