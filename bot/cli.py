@@ -76,6 +76,11 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="one JSON object per question")
     match.add_argument("--batch", metavar="-", help="read one question per line from stdin")
     add_sharing_commands(commands)  # link, card, export, import: bot/sharing/commands.py
+    for command in commands.choices.values():
+        # Also after the command (`run_bot.py check --knowledge DIR`), as people type it;
+        # SUPPRESS keeps a value given before the command when none is given after it.
+        command.add_argument("--knowledge", type=Path, default=argparse.SUPPRESS,
+                             help=f"knowledge directory (default: {DEFAULT_DIRECTORY})")
     return parser
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -10,6 +13,7 @@ import pytest
 from bot.cli import main
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.yaml_source import KnowledgeError
+from tests.conftest import ROOT
 
 # A complete, valid service. Each test below breaks exactly one thing in it.
 GOOD_SERVICE = """\
@@ -159,3 +163,30 @@ def test_check_reports_an_example_that_routes_elsewhere(knowledge_copy):
     assert main(["--knowledge", str(directory), "check"], stdout=out) == 1
     assert ("proef-plek.examples.nl: 'ik heb schulden en een deurwaarder' routes to"
             in out.getvalue())
+
+
+@pytest.mark.parametrize("command", [["check"], ["chat"], ["match", "schulden"], ["link", "oost"],
+                                     ["export", "--format", "csv", "--out", "uit"]],
+                         ids=["check", "chat", "match", "link", "export"])
+def test_knowledge_is_accepted_after_the_command_too(knowledge_copy, command):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace("030-1234567", "030-12"))
+    out = io.StringIO()
+    code = main([*command, "--knowledge", str(directory)], stdin=io.StringIO(""), stdout=out)
+    assert code != 0 and "proef.yaml:14: proef-plek.contact.phone" in out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
+def test_a_yaml_that_is_a_pipe_device_or_directory_is_refused_not_read(knowledge_copy, kind):
+    directory = knowledge_copy()
+    target = directory / "services" / "proef.yaml"
+    if kind == "fifo":
+        os.mkfifo(target)  # reading it would wait for a writer for ever
+    elif kind == "dev-zero":
+        target.symlink_to("/dev/zero")  # reading it never ends
+    else:
+        target.mkdir()
+    result = subprocess.run([sys.executable, "run_bot.py", "check", "--knowledge", str(directory)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "knowledge/services/proef.yaml: is not a regular file" in result.stdout
