@@ -190,3 +190,13 @@ def test_a_yaml_that_is_a_pipe_device_or_directory_is_refused_not_read(knowledge
                             capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "knowledge/services/proef.yaml: is not a regular file" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["themes.yaml", "areas.yaml", "services/proef.yaml",
+                                  "texts/en.yaml"])
+def test_a_file_of_only_comments_is_refused_as_empty(knowledge_copy, name):
+    directory = knowledge_copy()
+    (directory / name).write_text("# alles weggehaald\n---\n# nog een opmerking\n")
+    out = io.StringIO()
+    assert main(["check", "--knowledge", str(directory)], stdout=out) == 1
+    assert f"knowledge/{name}: is empty: it holds only comments" in out.getvalue()

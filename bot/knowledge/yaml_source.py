@@ -144,7 +144,11 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(display_name, None, "", "is empty", "add content or remove the file")]
     try:
         _refuse_alias_bombs(text)
-        return yaml.load(text, Loader=_LineLoader), []
+        data = yaml.load(text, Loader=_LineLoader)
+        if data is None:  # only comments (or `---`): as empty as an empty file
+            return None, [Problem(display_name, None, "", "is empty: it holds only comments",
+                                  "add its content; see knowledge/README.md")]
+        return data, []
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
