@@ -11,6 +11,7 @@ import asyncio
 import functools
 import html
 import logging
+import math
 import operator
 import os
 import re
@@ -31,7 +32,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType, ParseMode
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -68,6 +69,8 @@ CONCURRENT_UPDATES = 32  # residents are served side by side; one resident's upd
 CONNECTION_POOL = 8
 SEND_ATTEMPTS = 3  # a reply the way to Telegram lost is sent again, twice at most
 RESEND_PAUSE_SECONDS = 0.5
+STARTUP_RETRY_FIRST_SECONDS = 1.0  # Bot API unreachable at start-up: 1, 2, 4, ... 60 s
+STARTUP_RETRY_MAX_SECONDS = 60.0
 
 # Telegram command -> engine command. Telegram allows only a-z, 0-9 and _ in command names.
 ENGINE_COMMANDS = {"start": "start", "opnieuw": "restart", "taal": "language", "help": "help",
@@ -438,13 +441,41 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def register_commands(application: Application) -> None:
-    """The command menu in Dutch (default) and English."""
+    """The command menu in Dutch (default) and English. Only a convenience: if Telegram
+    refuses it now, the bot still starts (the menu stays as it was)."""
     kb = application.bot_data["routewijzer"].engine.kb
     for lang in kb.texts:
         say = Texts(kb, lang)
         commands = [BotCommand(name, say(key)) for name, key in MENU]
         language = None if lang == "nl" else lang  # Dutch is what everyone else sees
-        await application.bot.set_my_commands(commands, language_code=language)
+        await side_call(application.bot.set_my_commands(commands, language_code=language),
+                        "registering the command menu")
+
+
+class TokenRejected(Exception):
+    """Telegram refused TELEGRAM_BOT_TOKEN. Unlike python-telegram-bot's InvalidToken its
+    message does not hold the token, and PTB's start-up loop lets it through unlogged."""
+
+
+class PatientApplication(Application):
+    """Waits for the Bot API at start-up instead of exiting: after a reboot the network
+    (or a self-hosted Bot API server) is often up a little later than the bot. Each wait is
+    logged, so an operator sees why it is not answering yet. A rejected token is final."""
+
+    async def initialize(self) -> None:
+        delay = STARTUP_RETRY_FIRST_SECONDS
+        while True:
+            try:
+                await super().initialize()
+                return
+            except InvalidToken:
+                await self.bot.shutdown()  # close the connections opened to check the token
+                raise TokenRejected from None  # the InvalidToken's message holds the token
+            except NetworkError as error:
+                log.warning("the Bot API cannot be reached (%s); trying again in %g s",
+                            type(error).__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, STARTUP_RETRY_MAX_SECONDS)
 
 
 # ---------------------------------------------------------------------- wiring
@@ -458,6 +489,7 @@ def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
                       rate_limit: bool = True) -> Application:
     """The bot, wired. `rate_limit=False` only where no real Telegram is behind `base_url`."""
     builder = ApplicationBuilder().token(token).base_url(base_url).post_init(register_commands)
+    builder = builder.application_class(PatientApplication)
     builder = builder.concurrent_updates(CONCURRENT_UPDATES)  # per-resident lock in run_engine
     # aiohttp instead of httpx: the HTTP client was most of the bot's CPU under load. A few
     # connections carry all the bot may send (Telegram allows about 30 messages a second).
@@ -492,27 +524,63 @@ def admin_ids_from_env() -> frozenset[int]:
     return frozenset(int(part) for part in re.split(r"[,\s]+", raw) if part.strip().isdigit())
 
 
+class ConfigurationError(ValueError):
+    """A setting the bot cannot run with; its message is the one line the operator reads."""
+
+
+def forget_after_days_from_env() -> float:
+    """ROUTEWIJZER_FORGET_AFTER_DAYS: a finite number of days above 0. 'nan' or 'inf' would
+    keep conversations for ever, 0 or less would forget them between two messages."""
+    raw = os.environ.get("ROUTEWIJZER_FORGET_AFTER_DAYS", "").strip()
+    if not raw:
+        return FORGET_AFTER_DAYS
+    try:
+        days = float(raw)
+    except ValueError:
+        days = math.nan
+    if not (math.isfinite(days) and days > 0):
+        raise ConfigurationError(
+            f"ROUTEWIJZER_FORGET_AFTER_DAYS must be a number of days above 0 (e.g. 30), "
+            f"not {raw[:20]!r}")
+    return days
+
+
 def run_telegram(kb: KnowledgeBase, args) -> int:
+    """Run the bot; a setting it cannot run with, or a token Telegram rejects, is one clear
+    line on stderr and exit code 2, never a traceback (which would print the token)."""
     token = os.environ["TELEGRAM_BOT_TOKEN"]
     configure_logging([token])
-    application = build_application(
-        kb, token,
-        knowledge_dir=Path(args.knowledge),
-        base_url=os.environ.get("TELEGRAM_API_BASE_URL", DEFAULT_BASE_URL),
-        data_dir=Path(os.environ.get("ROUTEWIJZER_DATA_DIR", "data")),
-        admin_ids=admin_ids_from_env(),
-        forget_after_days=float(os.environ.get("ROUTEWIJZER_FORGET_AFTER_DAYS", FORGET_AFTER_DAYS)),
-    )
-    application.bot_data["routewijzer"].store.expire()
-    if getattr(args, "webhook_url", None):
-        secret = args.webhook_secret or os.environ.get("ROUTEWIJZER_WEBHOOK_SECRET")
-        if not secret:
-            log.error("webhook mode needs --webhook-secret or ROUTEWIJZER_WEBHOOK_SECRET")
-            return 2
-        application.run_webhook(listen=args.listen, port=args.port, url_path=args.url_path,
-                                webhook_url=args.webhook_url, secret_token=secret,
-                                allowed_updates=Update.ALL_TYPES)
-    else:
-        log.info("starting long polling")
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    data_dir = Path(os.environ.get("ROUTEWIJZER_DATA_DIR", "data"))
+    try:
+        application = build_application(
+            kb, token,
+            knowledge_dir=Path(args.knowledge),
+            base_url=os.environ.get("TELEGRAM_API_BASE_URL", DEFAULT_BASE_URL),
+            data_dir=data_dir,
+            admin_ids=admin_ids_from_env(),
+            forget_after_days=forget_after_days_from_env(),
+        )
+        application.bot_data["routewijzer"].store.expire()
+    except ConfigurationError as error:
+        log.error("%s", error)
+        return 2
+    except StoreUnavailable as error:
+        log.error("ROUTEWIJZER_DATA_DIR: cannot keep conversations in '%s' (%s)", data_dir,
+                  error)
+        return 2
+    try:
+        if getattr(args, "webhook_url", None):
+            secret = args.webhook_secret or os.environ.get("ROUTEWIJZER_WEBHOOK_SECRET")
+            if not secret:
+                log.error("webhook mode needs --webhook-secret or ROUTEWIJZER_WEBHOOK_SECRET")
+                return 2
+            application.run_webhook(listen=args.listen, port=args.port, url_path=args.url_path,
+                                    webhook_url=args.webhook_url, secret_token=secret,
+                                    allowed_updates=Update.ALL_TYPES)
+        else:
+            log.info("starting long polling")
+            application.run_polling(allowed_updates=Update.ALL_TYPES)
+    except TokenRejected:
+        log.error("Telegram rejected TELEGRAM_BOT_TOKEN; copy it again from @BotFather")
+        return 2
     return 0
