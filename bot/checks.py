@@ -27,6 +27,7 @@ class Report:
     problems: list[Problem]
     stale: list[Service]
     examples_checked: int
+    matcher: Matcher | None = None  # built for the examples; /reload serves with it
 
 
 def example_problems(kb: KnowledgeBase, matcher: Matcher) -> tuple[list[Problem], int]:
@@ -93,5 +94,7 @@ def run_checks(
         kb = load_knowledge(directory)
     except KnowledgeError as error:
         return Report(None, error.problems, [], 0)
-    problems, count = example_problems(kb, Matcher(kb))
-    return Report(kb, problems, stale_services(kb, today or date.today(), max_age_years), count)
+    matcher = Matcher(kb)
+    problems, count = example_problems(kb, matcher)
+    stale = stale_services(kb, today or date.today(), max_age_years)
+    return Report(kb, problems, stale, count, matcher)

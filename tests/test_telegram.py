@@ -6,6 +6,7 @@ import asyncio
 import logging
 import shutil
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -228,6 +229,41 @@ async def test_admin_reload_of_good_knowledge_and_stats(bot):
     stats = (await bot.say(ADMIN, "/stats"))[-1]
     assert "event:start 1" in stats.text and "reply:answer 1" in stats.text
     assert "schulden" not in stats.text and str(RESIDENT) not in stats.text  # anonymous
+
+
+async def test_residents_are_answered_while_a_reload_runs_and_the_matcher_is_built_once(
+    bot, monkeypatch
+):
+    import bot.frontends.telegram_bot as telegram_bot
+    from bot.matching.matcher import Matcher
+
+    entered, release = threading.Event(), threading.Event()
+    built: list[Matcher] = []
+
+    def held_checks(directory, **kwargs):
+        entered.set()
+        release.wait(timeout=120)  # the reload takes as long as the test wants
+        return real_checks(directory, **kwargs)
+
+    class CountedMatcher(Matcher):
+        def __init__(self, *args, **kwargs):
+            built.append(self)
+            super().__init__(*args, **kwargs)
+
+    real_checks = telegram_bot.run_checks
+    monkeypatch.setattr(telegram_bot, "run_checks", held_checks)
+    monkeypatch.setattr("bot.checks.Matcher", CountedMatcher)
+    monkeypatch.setattr("bot.dialogue.engine.Matcher", CountedMatcher)
+    bot.api.message(ADMIN, "/reload")
+    while not entered.is_set():  # the event loop gets here only if the reload does not block it
+        await asyncio.sleep(0.01)
+    greeting = (await bot.say(RESIDENT, "/start"))[-1]
+    assert "Routewijzer" in greeting.text
+    assert bot.api.messages_to(ADMIN) == []  # answered while the reload was still running
+    release.set()
+    reply = (await bot.api.wait_for_messages(ADMIN, 1, timeout=120))[-1]
+    assert "opnieuw geladen" in reply.text
+    assert len(built) == 1
 
 
 async def test_non_admin_gets_the_unknown_command_reply(bot):

@@ -46,7 +46,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.checks import run_checks
+from bot.checks import Report, run_checks
 from bot.dialogue.cards import Texts
 from bot.dialogue.engine import Engine
 from bot.dialogue.payload import PayloadError
@@ -398,21 +398,34 @@ def admin_only(handler):
     return guarded
 
 
+def _checked_engine(knowledge_dir: Path, old: Engine) -> tuple[Report, Engine | None]:
+    """The checks of `run_bot.py check`, and an engine on the new knowledge if it passes,
+    serving with the matcher the checks already built instead of building a second one."""
+    report = run_checks(knowledge_dir)
+    if report.kb is None or report.problems:
+        return report, None
+    return report, Engine(report.kb, report.matcher, clock=old.clock,
+                          forget_after_days=old.forget_after_days)
+
+
 @admin_only
 async def on_reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Admins: re-read the knowledge base; keep the old one if the new one has errors."""
+    """Admins: re-read the knowledge base; keep the old one if the new one has errors.
+
+    Reading and checking take seconds (every example question is run): that happens in a
+    worker thread, so residents are answered, by the old knowledge, meanwhile."""
     services = _services(context)
     say = services.texts(_lang(services, update))
-    report = run_checks(services.knowledge_dir)
-    if report.kb is None or report.problems:
+    report, engine = await asyncio.to_thread(_checked_engine, services.knowledge_dir,
+                                             services.engine)
+    if engine is None:
         problems = "\n".join(str(p) for p in report.problems[:15])
         if len(report.problems) > 15:
             problems += f"\n… (+{len(report.problems) - 15})"
         log.warning("reload refused: %d problem(s)", len(report.problems))
         await send_replies(update, context, [Reply(say("reload_failed", problems=problems))])
         return
-    old = services.engine
-    services.engine = Engine(report.kb, clock=old.clock, forget_after_days=old.forget_after_days)
+    services.engine = engine
     log.info("knowledge reloaded: %d services", len(report.kb.services))
     await send_replies(update, context,
                        [Reply(say("reload_ok", services=len(report.kb.services)))])
