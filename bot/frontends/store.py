@@ -59,9 +59,9 @@ class StateStore:
             raise NotADirectoryError(f"{self.directory} is not a directory")
         try:
             return self._connect()
-        except sqlite3.DatabaseError:
-            if not self.path.is_file():
-                raise  # nothing to set aside: the place itself is unusable
+        except sqlite3.DatabaseError as error:
+            if not self.path.is_file() or not _damaged(error):
+                raise  # the place is unusable, or a passing fault (disk full): keep the file
             # Not a database (or damaged beyond repair): keep it aside and start empty, so
             # residents can go on; their old conversations are lost, nothing else.
             aside = self.path.with_suffix(f".damaged-{int(time.time())}")
@@ -180,3 +180,9 @@ class StateStore:
 
     def close(self) -> None:
         self._drop()
+
+
+def _damaged(error: sqlite3.DatabaseError) -> bool:
+    """The file itself is not (or no longer) a database, as opposed to a fault around it."""
+    name = getattr(error, "sqlite_errorname", "")
+    return name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT"))
