@@ -349,8 +349,10 @@ class FakeBotAPI:
         return [s for s in self.sent if s.method == "sendMessage"
                 and int(s.params["chat_id"]) == chat_id]
 
-    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 10.0
+    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 60.0
                                 ) -> list[Sent]:
+        """Polls until `count` messages reached the chat: a generous deadline, so a busy
+        machine only makes a passing test slower, never a failing one."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.messages_to(chat_id)

@@ -140,9 +140,9 @@ def test_texts_must_exist_in_every_language(knowledge_copy):
 def test_hostile_or_broken_files_fail_fast_and_clearly(knowledge_copy, content, expected):
     directory = knowledge_copy()
     (directory / "services" / "proef.yaml").write_bytes(content)
-    started = time.perf_counter()
+    started = time.process_time()  # the work done, not the wall clock: a busy CI must pass
     found = problems_for(directory)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert any(expected in p for p in found), found
 
 
