@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.checks import DEFAULT_MAX_AGE_YEARS, recheck_worklist, run_checks
+from bot.dialogue.engine import Engine
+from bot.frontends.terminal import TerminalChat, numbered_lines, use_utf8
 from bot.knowledge import schema
 from bot.knowledge.loader import DEFAULT_DIRECTORY, load_knowledge
 from bot.knowledge.yaml_source import KnowledgeError
@@ -96,6 +98,11 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="one JSON object per question")
     match.add_argument("--batch", metavar="-", help="read one question per line from stdin")
     add_sharing_commands(commands)  # link, card, export, import: bot/sharing/commands.py
+    for command in commands.choices.values():
+        # Also after the command (`run_bot.py check --knowledge DIR`), as people type it;
+        # SUPPRESS keeps a value given before the command when none is given after it.
+        command.add_argument("--knowledge", type=Path, default=argparse.SUPPRESS,
+                             help=f"knowledge directory (default: {DEFAULT_DIRECTORY})")
     return parser
 
 
@@ -103,6 +110,7 @@ def main(
     argv: list[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> int:
     args = build_parser().parse_args(argv)
+    use_utf8(stdin, stdout)
     if args.command == "check":
         if args.stale:
             return stale_command(args.knowledge, stdout)
@@ -141,9 +149,6 @@ def main(
         return run_web(kb, args.web_host, args.web_port, settings_from_env())
     if args.command is None:
         stdout.write("No TELEGRAM_BOT_TOKEN set: starting the conversation in this terminal.\n\n")
-    from bot.dialogue.engine import Engine
-    from bot.frontends.terminal import TerminalChat
-
     lang = getattr(args, "lang", "nl")
     start = getattr(args, "start", "")
     return TerminalChat(Engine(kb), stdin, stdout).run(lang=lang, start=start)
@@ -226,8 +231,15 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
         return 2
     matcher = Matcher(kb)
     crisis = CrisisDetector(kb, learned=True)
-    questions = (line.rstrip("\n") for line in stdin) if args.batch else [args.question]
-    for question in questions:
+    questions = numbered_lines(stdin) if args.batch else [(1, args.question)]
+    unreadable = 0
+    for number, question in questions:
+        if question is None:  # still one answer line, in order, so outputs line up
+            unreadable += 1
+            error = f"line {number} is not UTF-8 text"
+            out.write(json.dumps({"query": None, "error": error, "crisis": None, "results": []})
+                      + "\n" if args.json else f"<{error}>\tskipped\n")
+            continue
         hit = crisis.detect(question)
         ranked = matcher.match(question, Profile(area=args.area))[: max(args.top, 0)]
         if args.json:
@@ -271,4 +283,4 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
             why = ", ".join(f"{h.word}->{h.keyword}" for h in r.hits[:3])
             parts.append(f"{r.service.id} ({r.score:.1f}: {why})")
         out.write(f"{question}\t{' | '.join(parts) or 'no match'}\n")
-    return 0
+    return 1 if unreadable else 0
