@@ -27,13 +27,13 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     ROUTEWIJZER_DATA_DIR=/data \
-    ROUTEWIJZER_HEALTH_PORT=8080 \
+    ROUTEWIJZER_HEALTH_PORT=8081 \
     ROUTEWIJZER_LOG_FORMAT=json
 VOLUME ["/data"]
 USER routewijzer
-EXPOSE 8080
+EXPOSE 8081
 # /healthz answers 200 once the bot runs: on ROUTEWIJZER_HEALTH_PORT with long polling, on the
-# webhook port (use --port 8080) in webhook mode.
+# webhook port (use --port 8081) in webhook mode.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
     CMD ["python", "-m", "bot.healthcheck"]
 # The installed package cannot find the knowledge beside itself: name it.

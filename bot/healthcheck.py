@@ -11,7 +11,7 @@ import sys
 import urllib.error
 import urllib.request
 
-DEFAULT_URL = "http://127.0.0.1:8080/healthz"
+DEFAULT_URL = "http://127.0.0.1:8081/healthz"
 
 
 def main() -> int:

@@ -137,5 +137,10 @@ async def _serve_webhook(application: Application, *, listen: str, port: int, ur
             log.info("webhook mode: listening on %s:%d", listen, site.port)
             await stop.wait()
             await application.stop()
+            if application.post_stop:
+                await application.post_stop(application)
+        # As PTB's own run_* do: whatever was attached at start-up (the web chat) stops too.
+        if application.post_shutdown:
+            await application.post_shutdown(application)
     finally:
         await site.stop()
