@@ -28,7 +28,10 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     ROUTEWIJZER_DATA_DIR=/data \
     ROUTEWIJZER_HEALTH_PORT=8081 \
-    ROUTEWIJZER_LOG_FORMAT=json
+    ROUTEWIJZER_LOG_FORMAT=json \
+    XDG_CACHE_HOME=/tmp/cache
+# The learned crisis safety net caches its fitted model under XDG_CACHE_HOME: in /tmp, so the
+# image can run read-only (compose.yaml) and refits in a second or two after a restart.
 VOLUME ["/data"]
 USER routewijzer
 EXPOSE 8081
