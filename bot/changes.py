@@ -79,10 +79,13 @@ class Router:
         self.kb = kb
         self.matcher = (matcher or Matcher(kb)) if answers else None
         self.crisis = crisis or CrisisDetector(kb)
+        self._hits: dict[str, object] = {}  # the same text asked from two districts
 
     def route(self, question: Question) -> Route:
         area = question.area if question.area in self.kb.areas else None
-        hit = self.crisis.detect(question.text)
+        if question.text not in self._hits:
+            self._hits[question.text] = self.crisis.detect(question.text)
+        hit = self._hits[question.text]
         ranked = self.matcher.match(question.text, Profile(area=area)) if self.matcher else []
         return Route(
             None if hit is None else ("certain" if hit.certain else "possible"),
@@ -102,14 +105,16 @@ def example_questions(kb: KnowledgeBase) -> Iterator[Question]:
                 yield Question(example, area)
 
 
-def labelled_questions(paths: Iterable[Path] = LABELLED_FILES) -> list[Question]:
-    """The labelled development messages; a file that is not there (an installed bot without
-    the benchmarks) is skipped."""
+def labelled_questions(paths: Iterable[Path] = LABELLED_FILES, *,
+                       emergencies_only: bool = False) -> list[Question]:
+    """The labelled development messages (`emergencies_only`: those labelled `crisis`); a file
+    that is not there (an installed bot without the benchmarks) is skipped."""
     questions = []
     for path in paths:
         if path.exists():
             for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-                questions.append(Question(str(item["text"]), item.get("area")))
+                if item.get("crisis") or not emergencies_only:
+                    questions.append(Question(str(item["text"]), item.get("area")))
     return questions
 
 
