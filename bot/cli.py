@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument("--lang", choices=["nl", "en"], default="nl")
+    chat.add_argument("--lang", choices=["nl", "en", "tr", "ar", "pl", "uk"], default="nl")
     chat.add_argument(
         "--start",
         default="",
@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("question", nargs="?", help="the question (or use --batch -)")
     match.add_argument("--area", help="the resident's area id, e.g. oost")
     match.add_argument(
-        "--lang", choices=["nl", "en"], default="nl", help="language of the descriptions"
+        "--lang", choices=["nl", "en", "tr", "ar", "pl", "uk"], default="nl", help="language of the descriptions"
     )
     match.add_argument("--top", type=int, default=3)
     match.add_argument("--json", action="store_true", help="one JSON object per question")

@@ -17,7 +17,10 @@ from rapidfuzz import process
 from bot.knowledge import formats
 from bot.knowledge.yaml_source import LineDict, LineList, Problem
 
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "tr", "ar", "pl", "uk")
+# The languages maintainers write every resident text in; the residents' own languages (tr, ar,
+# pl, uk) have the bot's texts, names and place summaries, and fall back to Dutch elsewhere.
+MAINTAINED_LANGUAGES = ("nl", "en")
 # The ways a resident can reach a place, each with its own hours: a phone line that closes at
 # 13:00 must not make the card call the desk closed (gemeente-utrecht, audit 2026-12).
 CHANNELS = ("phone", "walk_in", "chat")
@@ -64,7 +67,8 @@ def per_language(
             lang,
             inner.kind,
             f"{doc} ({lang})",
-            required=every_language or (required_nl and lang == "nl"),
+            required=(every_language and lang in MAINTAINED_LANGUAGES)
+            or (required_nl and lang == "nl"),
             item=inner.item,
             min_items=inner.min_items if lang == "nl" else 0,
         )

@@ -15,7 +15,8 @@ import snowballstemmer
 
 _DUTCH = snowballstemmer.stemmer("dutch_porter")
 _ENGLISH = snowballstemmer.stemmer("english")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Letters and digits of every script: Turkish, Polish, Arabic and Ukrainian words are words too.
+_NON_WORD = re.compile(r"[\W_]+")
 _STRETCHED = re.compile(r"(.)\1{2,}")
 MAX_TOKENS = 200  # a message is cut here: nobody describes a need in more words
 MAX_TOKEN_LENGTH = 40
@@ -57,8 +58,18 @@ def fold(text: str) -> str:
     """Lowercase, strip accents (é -> e, ë -> e), so typed and written forms compare equal."""
     if text.isascii():
         return text.lower()  # nothing to strip: the common case, and much cheaper
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFKD", _UK_APOSTROPHE.sub("", text.casefold()))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LETTERS)
+
+
+# Letters residents type in more than one way, folded to one (after NFKD has stripped accents,
+# Arabic tashkeel and hamza seats: أ إ آ -> ا): Turkish dotless ı and Polish ł have no accent to
+# strip; Arabic alif maqsura and ta marbuta are written as ya and ha as often as not, and the
+# tatweel only stretches a word. Latin-script darija (3 = ع, 7 = ح) is left as typed.
+_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ى": "ي", "ة": "ه", "ٱ": "ا", "ـ": None,
+                          "ی": "ي", "ک": "ك", "ґ": "г", "ʼ": None})
+# The Ukrainian apostrophe inside a word ("п'ять", "сім’я") is part of the word.
+_UK_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’](?=[а-яіїєґ])")
 
 
 def tokens(text: str) -> list[str]:

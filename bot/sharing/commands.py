@@ -33,7 +33,7 @@ def add_sharing_commands(commands: argparse._SubParsersAction) -> None:
 
     card = commands.add_parser("card", help="write a district's printable Meterkastkaart")
     card.add_argument("--area", required=True, help="district id, e.g. oost")
-    card.add_argument("--lang", choices=["nl", "en"], default="nl")
+    card.add_argument("--lang", choices=["nl", "en", "tr", "ar", "pl", "uk"], default="nl")
     card.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     card.add_argument("--pdf", type=Path, help="also print it to this PDF (needs Chromium)")
     card.add_argument("--bot-username", help=username_help)
