@@ -13,6 +13,7 @@ from typing import TextIO
 from bot.checks import DEFAULT_MAX_AGE_YEARS, recheck_worklist, run_checks
 from bot.knowledge import schema
 from bot.knowledge.loader import DEFAULT_DIRECTORY, load_knowledge
+from bot.knowledge.schema import LANGUAGES
 from bot.knowledge.yaml_source import KnowledgeError
 from bot.matching.crisis import CrisisDetector
 from bot.matching.matcher import Matcher
@@ -46,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument("--lang", choices=["nl", "en", "tr", "ar", "pl", "uk"], default="nl")
+    chat.add_argument("--lang", choices=list(LANGUAGES), default="nl")
     chat.add_argument(
         "--start",
         default="",
@@ -75,7 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("question", nargs="?", help="the question (or use --batch -)")
     match.add_argument("--area", help="the resident's area id, e.g. oost")
     match.add_argument(
-        "--lang", choices=["nl", "en", "tr", "ar", "pl", "uk"], default="nl", help="language of the descriptions"
+        "--lang", choices=list(LANGUAGES), default="nl", help="language of the descriptions"
     )
     match.add_argument("--top", type=int, default=3)
     match.add_argument("--json", action="store_true", help="one JSON object per question")

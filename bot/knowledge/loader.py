@@ -23,6 +23,12 @@ from bot.knowledge.model import (
     Service,
     Theme,
 )
+from bot.knowledge.translations import (
+    load_translations,
+    merge_crisis,
+    unknown_summaries,
+    with_summaries,
+)
 from bot.knowledge.yaml_source import KnowledgeError, Problem, read_yaml
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "knowledge"
@@ -92,6 +98,11 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
     crisis, required, not_typos, concepts, markers = _load_crisis(reader, directory / "crisis.yaml")
     texts = _load_texts(reader, directory / "texts")
     about = _load_about(reader, directory / "about.yaml")
+    translated = directory / "translations"
+    translations = load_translations(reader, translated)
+    services = with_summaries(services, translations)
+    unknown_summaries(reader, translated, translations, {s.id for s, _ in services})
+    crisis = merge_crisis(reader, translated, translations, crisis, concepts, markers)
 
     _check_references(reader, services, themes, audiences, areas, crisis, required)
     if reader.problems:

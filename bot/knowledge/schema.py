@@ -650,6 +650,46 @@ def _json(spec: Field) -> dict[str, Any]:
     return out
 
 
+_WORDS = Field("words", "list", "Words and phrases.", item=Field("item", "text", ""))
+
+TRANSLATIONS_FILE = Field(
+    "translations-file",
+    "object",
+    "Everything of one resident language (tr, ar, pl, uk) beside the bot's texts: a summary of "
+    "each place and the words of emergencies. The file name is the language.",
+    fields=(
+        Field(
+            "summaries",
+            "dict",
+            "Service id -> one sentence: what the place does, a faithful translation of the "
+            "first sentence of its Dutch description. The place's name stays as it is.",
+            item=Field("item", "text", ""),
+        ),
+        Field(
+            "crisis",
+            "object",
+            "Emergency words in this language, added to knowledge/crisis.yaml.",
+            fields=(
+                Field(
+                    "concepts",
+                    "dict",
+                    "Concept name from crisis.yaml -> words and phrases in this language.",
+                    item=_WORDS,
+                ),
+                Field(
+                    "phrases",
+                    "dict",
+                    "Crisis rule id -> phrases in this language that signal it.",
+                    item=_WORDS,
+                ),
+                Field("calm", "list", "Words that say it is not urgent now.", item=_WORDS.item),
+                Field("distance", "list", "The past, a story, a course.", item=_WORDS.item),
+                Field("now", "list", "It is happening now.", item=_WORDS.item),
+            ),
+        ),
+    ),
+)
+
 SCHEMAS: dict[str, tuple[Field, str]] = {
     "services": (SERVICES_FILE, "Routewijzer services file (knowledge/services/*.yaml)"),
     "areas": (AREAS_FILE, "Routewijzer areas (knowledge/areas.yaml)"),
@@ -659,4 +699,8 @@ SCHEMAS: dict[str, tuple[Field, str]] = {
     "crisis": (CRISIS_FILE, "Routewijzer crisis rules (knowledge/crisis.yaml)"),
     "texts": (TEXTS_FILE, "Routewijzer texts (knowledge/texts/*.yaml)"),
     "about": (ABOUT_FILE, "Routewijzer about text (knowledge/about.yaml)"),
+    "translations": (
+        TRANSLATIONS_FILE,
+        "Routewijzer resident language (knowledge/translations/*.yaml)",
+    ),
 }

@@ -14,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.knowledge.model import KnowledgeBase, Service
+from bot.matching.stemming import STEMMERS as FOREIGN_STEMMERS
 from bot.matching.text import content_words, stem, stem_en, tokens
 
 FIELD_WEIGHTS = {"keywords": 3.0, "name": 2.5, "examples": 1.2, "description": 0.8}
@@ -44,6 +45,10 @@ class SearchIndex:
     synonyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     longest_synonym: int = 1
     fuzzy_words: list[str] = field(default_factory=list)
+    # Synonyms of the residents' own languages by their stems ("tr:borç" -> schulden), so every
+    # form of a word finds them ("borçlarım", "borcum"); see bot/matching/stemming.py.
+    foreign: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    longest_foreign: int = 1
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> SearchIndex:
@@ -116,6 +121,32 @@ class SearchIndex:
                         merged[folded].append(words)
                 self.longest_synonym = max(self.longest_synonym, len(folded.split()))
         self.synonyms = {k: tuple(v) for k, v in merged.items()}
+        self._add_foreign(kb)
+
+    def _add_foreign(self, kb: KnowledgeBase) -> None:
+        merged: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for lang, stemmer in FOREIGN_STEMMERS.items():
+            for key, canonical in kb.synonyms.get(lang, {}).items():
+                words = tokens(key)
+                if not words:
+                    continue
+                term = f"{lang}:" + " ".join(stemmer(w) for w in words)
+                for value in canonical:
+                    group = tuple(content_words(value))
+                    if group and group not in merged[term]:
+                        merged[term].append(group)
+                self.longest_foreign = max(self.longest_foreign, len(words))
+        self.foreign = {k: tuple(v) for k, v in merged.items()}
+
+    def foreign_groups(self, words: list[str]) -> tuple[tuple[str, ...], ...]:
+        """The canonical word groups these words (one or a phrase) stand for in any of the
+        residents' own languages, whatever form they are written in."""
+        if not self.foreign:
+            return ()
+        found: list[tuple[str, ...]] = []
+        for lang, stemmer in FOREIGN_STEMMERS.items():
+            found.extend(self.foreign.get(f"{lang}:" + " ".join(stemmer(w) for w in words), ()))
+        return tuple(found)
 
     def known(self, term: str) -> bool:
         return term in self.postings
