@@ -2,6 +2,7 @@
 
 python run_bot.py              # Telegram (token set) or terminal chat
 python run_bot.py chat         # terminal chat
+python run_bot.py web          # web chat on http://127.0.0.1:8080/
 python run_bot.py check        # validate the knowledge base
 python run_bot.py match "..."  # which services a question reaches
 """

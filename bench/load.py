@@ -1,6 +1,6 @@
-"""Load through Telegram's protocol: many residents at once against the real bot.
+"""Load through Telegram's protocol and through the web chat: many residents at once.
 
-    python bench/load.py [--residents 1000] [--timeout 300]
+    python bench/load.py [--mode both|telegram|web] [--residents 1000] [--timeout 300]
 
 Two processes, one core each. The bot process runs the real python-telegram-bot Application
 (long polling, everything as in production except Telegram's send-rate limiter, which would
@@ -10,6 +10,12 @@ asks a question, answers the district question by button and says the answer hel
 resident's next step is sent when the bot's reply to the last one arrives. Reported: updates
 handled per second, reply latency p50 / p95 (update queued -> reply received), lost and
 duplicated updates, errors, and the bot's peak memory.
+
+Web mode does the same conversation against `run_bot.py web` on 127.0.0.1: the real aiohttp
+web chat in its own process on one core, the residents (aiohttp clients, each with its own
+conversation cookie) on the other. A resident opens the page (GET /), types the question
+(POST /api/message), taps the district and "dit helpt"; each request waits for the answer to
+the one before. The per-address flood limit is lifted, as all residents share 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -235,18 +241,180 @@ def print_table(result: dict, out=sys.stdout) -> None:
               "all residents start at once.\n")
 
 
+# ---------------------------------------------------------------------- the web chat
+
+
+def serve_web(port: int, data_dir: Path) -> None:
+    """The web chat process: serves until stdin says stop, then prints its peak memory."""
+    from aiohttp import web
+
+    from bot.dialogue.engine import Engine
+    from bot.frontends.store import StateStore
+    from bot.frontends.web.server import WebSettings, build_web_app
+    from bot.knowledge.loader import load_knowledge
+
+    async def run() -> None:
+        settings = WebSettings(address_limit=10**9)  # every resident is 127.0.0.1 here
+        store = StateStore(data_dir, kind="web")
+        app = build_web_app(Engine(load_knowledge()), store, settings)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port, backlog=2048).start()
+        print("ready", flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+        stored = store.count()
+        await runner.cleanup()
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps({"peak_memory_mb": peak, "stored": stored}), flush=True)
+
+    asyncio.run(run())
+
+
+class WebResidents:
+    """Residents in a browser: one conversation cookie each, one request at a time each."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.latencies: list[float] = []
+        self.requests = 0
+        self.errors = 0
+        self.finished = 0
+
+    async def _request(self, session, method: str, path: str, cookie: str | None,
+                       body: dict | None = None) -> tuple[dict | None, str | None]:
+        from aiohttp import ClientError
+
+        headers = {"Accept-Language": "nl-NL", **({"Cookie": cookie} if cookie else {})}
+        began = time.perf_counter()
+        self.requests += 1
+        try:
+            async with session.request(method, self.base + path, json=body,
+                                       headers=headers) as response:
+                payload = await (response.json() if body is not None else response.read())
+                if response.status != 200:
+                    self.errors += 1
+                    return None, cookie
+                set_cookie = response.cookies.get("rw_conversation")
+                if set_cookie is not None:
+                    cookie = f"rw_conversation={set_cookie.value}"
+        except (ClientError, OSError, ValueError):
+            self.errors += 1
+            return None, cookie
+        self.latencies.append((time.perf_counter() - began) * 1000)
+        return (payload if isinstance(payload, dict) else {}), cookie
+
+    async def resident(self, session) -> None:
+        page, cookie = await self._request(session, "GET", "/", None)
+        if page is None:
+            return
+        data, cookie = await self._request(session, "POST", "/api/message", cookie,
+                                           {"text": SCRIPT[1][1], "fresh": True, "start": ""})
+        for _, label in SCRIPT[2:]:
+            if data is None:
+                return
+            button = next((b["data"] for r in data["replies"] for row in r["buttons"]
+                           for b in row if label.lower() in b["label"].lower()), None)
+            if button is None:
+                continue
+            data, cookie = await self._request(session, "POST", "/api/message", cookie,
+                                               {"button": button})
+        if data is not None:
+            self.finished += 1
+
+
+async def web_main_async(residents: int, timeout: float) -> dict:
+    """`residents` conversations at once against the web chat in its own process."""
+    from aiohttp import ClientSession, ClientTimeout, DummyCookieJar, TCPConnector
+
+    cores = os.cpu_count() or 1
+    pinned = hasattr(os, "sched_setaffinity") and cores > 1
+    if pinned:
+        before = os.sched_getaffinity(0)
+        os.sched_setaffinity(0, {1})  # the residents get one core; the web chat the other
+    port = _free_port()
+    data_dir = Path(os.environ.get("TMPDIR", "/tmp")) / f"routewijzer-webload-{os.getpid()}"
+    shutil.rmtree(data_dir, ignore_errors=True)
+    child = subprocess.Popen(
+        _pinned([sys.executable, __file__, "--serve-web", str(port), "--data-dir",
+                 str(data_dir)], 0),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        crowd = WebResidents(f"http://127.0.0.1:{port}")
+        connector = TCPConnector(limit=0)  # every resident has a connection, as in browsers
+        async with ClientSession(connector=connector, cookie_jar=DummyCookieJar(),
+                                 timeout=ClientTimeout(total=timeout)) as session:
+            started = time.perf_counter()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    asyncio.gather(*(crowd.resident(session) for _ in range(residents))),
+                    timeout)
+            elapsed = time.perf_counter() - started
+    finally:
+        child.stdin.write("stop\n")
+        child.stdin.flush()
+        server = json.loads(child.stdout.readline() or "{}")
+        child.wait(timeout=30)
+        shutil.rmtree(data_dir, ignore_errors=True)
+        if pinned:
+            os.sched_setaffinity(0, before)
+    ordered = sorted(crowd.latencies) or [0.0]
+    return {
+        "residents": residents, "finished": crowd.finished, "updates": crowd.requests,
+        "seconds": elapsed, "updates_per_s": crowd.requests / elapsed if elapsed else 0.0,
+        "p50_ms": statistics.median(ordered), "p95_ms": percentile(ordered, 95),
+        "lost": residents - crowd.finished, "duplicated": 0, "errors": crowd.errors,
+        "rejected": 0, "stored": server.get("stored", 0),
+        "peak_memory_mb": server.get("peak_memory_mb", 0.0),
+    }
+
+
+def print_side_by_side(results: dict[str, dict], out=sys.stdout) -> None:
+    """Telegram and web figures in one table: same residents, same conversation."""
+    names = list(results)
+    rows = [
+        ("residents (full conversations)",
+         lambda r: f"{r['finished']:,} of {r['residents']:,}"),
+        ("updates / requests handled", lambda r: f"{r['updates']:,} in {r['seconds']:.1f} s"),
+        ("per second", lambda r: f"{r['updates_per_s']:,.0f}"),
+        ("latency p50 / p95", lambda r: f"{r['p50_ms']:.0f} ms / {r['p95_ms']:.0f} ms"),
+        ("lost / errors", lambda r: f"{r['lost']} / {r['errors']}"),
+        ("server peak memory", lambda r: f"{r['peak_memory_mb']:.0f} MB"),
+    ]
+    out.write(f"{'':<32} " + " ".join(f"{name:<24}" for name in names) + "\n")
+    for label, cell in rows:
+        out.write(f"{label:<32} " + " ".join(f"{cell(results[n]):<24}" for n in names) + "\n")
+    out.write("\nTelegram: updates through long polling and a fake Bot API; web: HTTP requests "
+              "(page, question, two taps) on 127.0.0.1. The server on one core, the residents "
+              "on the other; all residents start at once.\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mode", choices=["both", "telegram", "web"], default="both")
     parser.add_argument("--residents", type=int, default=1000)
     parser.add_argument("--timeout", type=float, default=300.0)
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-web", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
         asyncio.run(serve_residents(args.serve, args.timeout))
         return 0
-    result = asyncio.run(main_async(args.residents, args.timeout))
-    print_table(result)
-    return 0 if result["lost"] == result["duplicated"] == result["errors"] == 0 else 1
+    if args.serve_web:
+        serve_web(args.serve_web, args.data_dir)
+        return 0
+    results = {}
+    if args.mode in ("both", "telegram"):
+        results["Telegram"] = asyncio.run(main_async(args.residents, args.timeout))
+    if args.mode in ("both", "web"):
+        results["web chat"] = asyncio.run(web_main_async(args.residents, args.timeout))
+    if len(results) == 1 and "Telegram" in results:
+        print_table(results["Telegram"])
+    else:
+        print_side_by_side(results)
+    return 0 if all(r["lost"] == r["duplicated"] == r["errors"] == 0
+                    for r in results.values()) else 1
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
     python bench/quality.py [--misses N] [--data FILE ...]
 
 Two sets, side by side:
-- development: bench/data/labelled.yaml and bench/data/dev_fresh.yaml, which may be used to find
+- development: bench/data/labelled.yaml, dev_fresh.yaml and dev_crisis.yaml, which may be used
+  to find
   what the bot does not understand yet;
 - held-out: bench/data/heldout.yaml, written fresh before the crisis rules it tests and never used
   to choose a keyword, phrase or weight. Every held-out miss is printed.
@@ -40,7 +41,7 @@ from bot.matching.profile import Profile  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 DEFAULT_SETS = {
-    "development": [DATA / "labelled.yaml", DATA / "dev_fresh.yaml"],
+    "development": [DATA / "labelled.yaml", DATA / "dev_fresh.yaml", DATA / "dev_crisis.yaml"],
     "held-out": [DATA / "heldout.yaml"],
 }
 # Residents' own languages: one set each, written before the bot had any vocabulary in them.
@@ -122,7 +123,7 @@ def load_items(paths: list[Path]) -> list[Item]:
 
 def routewijzer(kb: KnowledgeBase) -> tuple[Score, object]:
     matcher = Matcher(kb)
-    crisis = CrisisDetector(kb)
+    crisis = CrisisDetector(kb, learned=True)
 
     def rank(item: Item) -> tuple[list[str], bool, bool]:
         hit = crisis.detect(item.text)

@@ -41,7 +41,7 @@ async def soak(updates: int, wave: int, forget_after_seconds: float, timeout: fl
             handled += result["updates"]
             services = bot.app.bot_data["routewijzer"]
             rows.append({**result, "handled": handled, "rss_mb": resident_memory_mb(),
-                         "stored": services.store.count(), "in_memory": len(services.recent)
+                         "stored": services.store.count(), "in_memory": len(services.flood)
                          + len(services.locks) + len(bot.app.user_data) + len(bot.app.chat_data)})
             await asyncio.sleep(forget_after_seconds / 4)  # time passes between waves
     return rows

@@ -41,6 +41,7 @@ class Report:
     examples_checked: int
     # Not errors: the bot runs, but a resident would read something meant for maintainers.
     warnings: list[Problem] = field(default_factory=list)
+    matcher: Matcher | None = None  # built for the examples; /reload serves with it
 
 
 def resident_text_warnings(kb: KnowledgeBase) -> list[Problem]:
@@ -140,6 +141,7 @@ def run_checks(
         kb = load_knowledge(directory)
     except KnowledgeError as error:
         return Report(None, error.problems, [], 0)
-    problems, count = example_problems(kb, Matcher(kb))
+    matcher = Matcher(kb)
+    problems, count = example_problems(kb, matcher)
     stale = stale_services(kb, today or date.today(), max_age_years)
-    return Report(kb, problems, stale, count, resident_text_warnings(kb))
+    return Report(kb, problems, stale, count, resident_text_warnings(kb), matcher)

@@ -1,4 +1,4 @@
-"""`python run_bot.py [chat|check|match|schema|link|card|export|import] ...`: the ways to run
+"""`python run_bot.py [chat|web|check|match|schema|link|card|export|import] ...`: the ways to run
 Routewijzer."""
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from bot.checks import DEFAULT_MAX_AGE_YEARS, recheck_worklist, run_checks
+from bot.dialogue.engine import Engine
+from bot.frontends.terminal import TerminalChat, numbered_lines, use_utf8
 from bot.knowledge import schema
 from bot.knowledge.loader import DEFAULT_DIRECTORY, load_knowledge
 from bot.knowledge.schema import LANGUAGES
@@ -44,7 +46,22 @@ def build_parser() -> argparse.ArgumentParser:
     webhook.add_argument("--listen", default="0.0.0.0", help="address to listen on")
     webhook.add_argument("--port", type=int, default=8443)
     webhook.add_argument("--url-path", default="telegram", help="path part of the webhook URL")
+    beside = parser.add_argument_group("the web chat beside the Telegram bot, in one process")
+    beside.add_argument("--web-port", type=int, metavar="PORT",
+                        help="also serve the web chat on this port (see `web`)")
+    beside.add_argument("--web-host", default="127.0.0.1", help="address for --web-port")
     commands = parser.add_subparsers(dest="command")
+
+    web = commands.add_parser("web", help="serve the web chat (a page and a JSON endpoint)")
+    web.add_argument("--host", default="127.0.0.1", help="address to listen on (%(default)s)")
+    web.add_argument("--port", type=int, default=8080, help="port (%(default)s)")
+    web.add_argument("--cookie-secure", choices=["auto", "always", "never"],
+                     help="Secure flag on the cookie; auto: when the request is https "
+                     "(default: $ROUTEWIJZER_WEB_COOKIE_SECURE or auto)")
+    web.add_argument("--trust-proxy", action="store_true", default=None,
+                     help="read the client address and https from X-Forwarded-For and "
+                     "X-Forwarded-Proto (only behind your own reverse proxy; "
+                     "or ROUTEWIJZER_WEB_TRUST_PROXY=1)")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
     chat.add_argument("--lang", choices=list(LANGUAGES), default="nl")
@@ -82,6 +99,11 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("--json", action="store_true", help="one JSON object per question")
     match.add_argument("--batch", metavar="-", help="read one question per line from stdin")
     add_sharing_commands(commands)  # link, card, export, import: bot/sharing/commands.py
+    for command in commands.choices.values():
+        # Also after the command (`run_bot.py check --knowledge DIR`), as people type it;
+        # SUPPRESS keeps a value given before the command when none is given after it.
+        command.add_argument("--knowledge", type=Path, default=argparse.SUPPRESS,
+                             help=f"knowledge directory (default: {DEFAULT_DIRECTORY})")
     return parser
 
 
@@ -89,6 +111,7 @@ def main(
     argv: list[str] | None = None, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout
 ) -> int:
     args = build_parser().parse_args(argv)
+    use_utf8(stdin, stdout)
     if args.command == "check":
         if args.stale:
             return stale_command(args.knowledge, stdout)
@@ -110,15 +133,23 @@ def main(
         return sharing_command(kb, args, stdout)
     if args.command == "match":
         return match_command(kb, args, stdin, stdout)
+    if args.command == "web":
+        from bot.frontends.web.server import run_web, settings_from_env
+
+        settings = settings_from_env(args.cookie_secure, args.trust_proxy)
+        return run_web(kb, args.host, args.port, settings)
     if args.command is None and os.environ.get("TELEGRAM_BOT_TOKEN"):
         from bot.frontends.telegram_bot import run_telegram
 
         return run_telegram(kb, args)
+    if args.command is None and args.web_port:
+        # No bot to run beside: the web chat alone, rather than a terminal nobody reads.
+        from bot.frontends.web.server import run_web, settings_from_env
+
+        stdout.write("No TELEGRAM_BOT_TOKEN set: serving only the web chat.\n")
+        return run_web(kb, args.web_host, args.web_port, settings_from_env())
     if args.command is None:
         stdout.write("No TELEGRAM_BOT_TOKEN set: starting the conversation in this terminal.\n\n")
-    from bot.dialogue.engine import Engine
-    from bot.frontends.terminal import TerminalChat
-
     lang = getattr(args, "lang", "nl")
     start = getattr(args, "start", "")
     return TerminalChat(Engine(kb), stdin, stdout).run(lang=lang, start=start)
@@ -200,9 +231,16 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
         out.write(f"Unknown area '{args.area}'; known: {', '.join(kb.areas)}\n")
         return 2
     matcher = Matcher(kb)
-    crisis = CrisisDetector(kb)
-    questions = (line.rstrip("\n") for line in stdin) if args.batch else [args.question]
-    for question in questions:
+    crisis = CrisisDetector(kb, learned=True)
+    questions = numbered_lines(stdin) if args.batch else [(1, args.question)]
+    unreadable = 0
+    for number, question in questions:
+        if question is None:  # still one answer line, in order, so outputs line up
+            unreadable += 1
+            error = f"line {number} is not UTF-8 text"
+            out.write(json.dumps({"query": None, "error": error, "crisis": None, "results": []})
+                      + "\n" if args.json else f"<{error}>\tskipped\n")
+            continue
         hit = crisis.detect(question)
         ranked = matcher.match(question, Profile(area=args.area))[: max(args.top, 0)]
         if args.json:
@@ -246,4 +284,4 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
             why = ", ".join(f"{h.word}->{h.keyword}" for h in r.hits[:3])
             parts.append(f"{r.service.id} ({r.score:.1f}: {why})")
         out.write(f"{question}\t{' | '.join(parts) or 'no match'}\n")
-    return 0
+    return 1 if unreadable else 0

@@ -28,6 +28,7 @@ ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a",
                 "span", "tg-spoiler", "blockquote", "tg-emoji"}
 DROP = -1  # fail_next status: close the connection without an answer
 GARBAGE = -2  # fail_next status: answer 200 with a body that is not JSON
+HANG = -3  # fail_next status: never answer (the bot's read timeout ends it), send nothing
 _ENTITY = re.compile(r"&(?!(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);)")
 
 
@@ -122,6 +123,7 @@ class FakeBotAPI:
         self.token = token
         self.pending: list[dict] = []
         self.delivered: list[int] = []
+        self.acknowledged = 0  # the bot asked for updates after this id: it has all up to it
         self.sent: list[Sent] = []
         self.rejected: list[tuple[str, str]] = []
         self.failures: dict[str, list[tuple[int, dict]]] = {}
@@ -130,12 +132,14 @@ class FakeBotAPI:
         self._update_id = 1000
         self._message_id = 1
         self._new_update = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._runner: web.AppRunner | None = None
         self.port = 0
 
     # ------------------------------------------------------------------ server
 
     async def start(self, port: int = 0) -> str:
+        self._stopping.clear()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
@@ -147,6 +151,7 @@ class FakeBotAPI:
 
     async def stop(self) -> None:
         self._new_update.set()
+        self._stopping.set()
         if self._runner:
             await self._runner.cleanup()
 
@@ -166,6 +171,11 @@ class FakeBotAPI:
             if status == DROP:  # the connection dies mid-request, as on a flaky network
                 request.transport.close()
                 raise ConnectionResetError("dropped by the fake")
+            if status == HANG:  # as a request lost on the way: no answer, nothing sent
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), timeout=60)
+                request.transport.close()
+                raise ConnectionResetError("never answered by the fake")
             if status == GARBAGE:
                 return web.Response(text="<html>502 Bad Gateway</html>", status=200,
                                     content_type="application/json")
@@ -228,6 +238,7 @@ class FakeBotAPI:
         timeout = float(params.get("timeout") or 0)
         if offset:
             self.pending = [u for u in self.pending if u["update_id"] >= offset]
+            self.acknowledged = max(self.acknowledged, offset - 1)
         if not self.pending and timeout:
             self._new_update.clear()
             with contextlib.suppress(TimeoutError):
@@ -288,19 +299,27 @@ class FakeBotAPI:
         self._new_update.set()
         return self._update_id
 
+    def raw_update(self, payload: dict) -> int:
+        """Any update, as Telegram might send it (also one the bot's library cannot read)."""
+        return self._push(payload)
+
     @staticmethod
     def user(user_id: int, language_code: str = "nl") -> dict:
         return {"id": user_id, "is_bot": False, "first_name": "Bewoner",
                 "language_code": language_code}
 
-    def message(self, user_id: int, text: str | None = None, *, language_code: str = "nl",
+    def message(self, user_id: int | None, text: str | None = None, *, language_code: str = "nl",
                 chat_type: str = "private", chat_id: int | None = None, **extra: Any) -> int:
+        """A message from a resident; in a channel (`chat_type="channel"`) a post, which has
+        no sender (pass user_id None)."""
         self._message_id += 1
         chat = {"id": chat_id or user_id, "type": chat_type}
         if chat_type != "private":
             chat["title"] = "Buurtgroep"
         message: dict[str, Any] = {"message_id": self._message_id, "date": int(time.time()),
-                                   "chat": chat, "from": self.user(user_id, language_code), **extra}
+                                   "chat": chat, **extra}
+        if user_id is not None:
+            message["from"] = self.user(user_id, language_code)
         if text is not None:
             message["text"] = text
             entities = []
@@ -312,7 +331,7 @@ class FakeBotAPI:
                                  "length": len(match.group())})
             if entities:
                 message["entities"] = entities
-        return self._push({"message": message})
+        return self._push({"channel_post" if chat_type == "channel" else "message": message})
 
     def callback(self, user_id: int, data: str, *, language_code: str = "nl") -> int:
         self._message_id += 1
@@ -330,8 +349,10 @@ class FakeBotAPI:
         return [s for s in self.sent if s.method == "sendMessage"
                 and int(s.params["chat_id"]) == chat_id]
 
-    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 10.0
+    async def wait_for_messages(self, chat_id: int, count: int, timeout: float = 60.0
                                 ) -> list[Sent]:
+        """Polls until `count` messages reached the chat: a generous deadline, so a busy
+        machine only makes a passing test slower, never a failing one."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             found = self.messages_to(chat_id)

@@ -47,3 +47,13 @@ async def test_load_benchmark_runs_whole_conversations_through_the_fake_telegram
     result = await load.main_async(residents=5, timeout=30)
     assert result["finished"] == 5
     assert result["lost"] == result["duplicated"] == result["errors"] == 0
+
+
+async def test_load_benchmark_runs_whole_conversations_through_the_web_chat():
+    result = await load.web_main_async(residents=5, timeout=60)
+    assert result["finished"] == 5 and result["stored"] == 5
+    assert result["lost"] == result["errors"] == 0
+    assert result["updates"] == 20, "page, question, district, dit helpt"
+    out = io.StringIO()
+    load.print_side_by_side({"web chat": result}, out)
+    assert "p50 / p95" in out.getvalue()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
 import time
 from datetime import date
 
@@ -11,6 +14,7 @@ import pytest
 from bot.cli import main
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.yaml_source import KnowledgeError
+from tests.conftest import ROOT
 
 # A complete, valid service. Each test below breaks exactly one thing in it.
 GOOD_SERVICE = """\
@@ -145,9 +149,9 @@ def test_texts_must_exist_in_every_language(knowledge_copy):
 def test_hostile_or_broken_files_fail_fast_and_clearly(knowledge_copy, content, expected):
     directory = knowledge_copy()
     (directory / "services" / "proef.yaml").write_bytes(content)
-    started = time.perf_counter()
+    started = time.process_time()  # the work done, not the wall clock: a busy CI must pass
     found = problems_for(directory)
-    assert time.perf_counter() - started < 1.0
+    assert time.process_time() - started < 1.0
     assert any(expected in p for p in found), found
 
 
@@ -216,3 +220,40 @@ def test_check_stale_lists_emergency_lines_first_then_the_oldest_with_their_sour
     assert rest[len(undated)] == "proef-plek"  # 1999: the oldest dated fact
     assert len(listed) == len(kb.services)
     assert "            https://example.org/bron" in out.getvalue()
+
+
+@pytest.mark.parametrize("command", [["check"], ["chat"], ["match", "schulden"], ["link", "oost"],
+                                     ["export", "--format", "csv", "--out", "uit"]],
+                         ids=["check", "chat", "match", "link", "export"])
+def test_knowledge_is_accepted_after_the_command_too(knowledge_copy, command):
+    directory = knowledge_copy()
+    write_service(directory, GOOD_SERVICE.replace("030-1234567", "030-12"))
+    out = io.StringIO()
+    code = main([*command, "--knowledge", str(directory)], stdin=io.StringIO(""), stdout=out)
+    assert code != 0 and "proef.yaml:14: proef-plek.contact.phone" in out.getvalue()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])
+def test_a_yaml_that_is_a_pipe_device_or_directory_is_refused_not_read(knowledge_copy, kind):
+    directory = knowledge_copy()
+    target = directory / "services" / "proef.yaml"
+    if kind == "fifo":
+        os.mkfifo(target)  # reading it would wait for a writer for ever
+    elif kind == "dev-zero":
+        target.symlink_to("/dev/zero")  # reading it never ends
+    else:
+        target.mkdir()
+    result = subprocess.run([sys.executable, "run_bot.py", "check", "--knowledge", str(directory)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "knowledge/services/proef.yaml: is not a regular file" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["themes.yaml", "areas.yaml", "services/proef.yaml",
+                                  "texts/en.yaml"])
+def test_a_file_of_only_comments_is_refused_as_empty(knowledge_copy, name):
+    directory = knowledge_copy()
+    (directory / name).write_text("# alles weggehaald\n---\n# nog een opmerking\n")
+    out = io.StringIO()
+    assert main(["check", "--knowledge", str(directory)], stdout=out) == 1
+    assert f"knowledge/{name}: is empty: it holds only comments" in out.getvalue()

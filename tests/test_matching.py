@@ -117,7 +117,6 @@ def test_neighbourhood_and_postcode_resolve_to_district(matcher):
         ("mijn kind heeft hoge koorts en het is zaterdagavond", "spoedpost-huisartsen-utrecht-stad"),
         ("ik ben 12 en ik durf niet naar huis", "de-kindertelefoon"),
         ("mijn vader slaat me", "de-kindertelefoon"),
-        ("ik ben 11 en ik word gepest", "de-kindertelefoon"),
         ("de dokter is dicht en mijn zoon heeft 40 graden", "spoedpost-huisartsen-utrecht-stad"),
         ("ik ruik gas in de keuken", "alarmnummer-112"),
         ("er is brand!", "alarmnummer-112"),
@@ -151,3 +150,8 @@ def test_emergencies_are_recognised_with_typos_and_in_english(kb, matcher, messa
 )
 def test_harmless_messages_are_not_taken_for_emergencies(kb, matcher, message):
     assert CrisisDetector(kb).detect(message) is None
+
+
+def test_a_child_writing_that_it_is_bullied_gets_the_kindertelefoon_as_a_safety_line(kb):
+    hit = CrisisDetector(kb).detect("ik ben 11 en ik word gepest")
+    assert hit is not None and not hit.certain and hit.service_ids[0] == "de-kindertelefoon"

@@ -17,6 +17,7 @@ FILES = {
     "audiences.yaml": "audiences",
     "synonyms.yaml": "synonyms",
     "crisis.yaml": "crisis",
+    "crisis_examples.yaml": "crisis_examples",
     "about.yaml": "about",
     "texts/nl.yaml": "texts",
     "texts/en.yaml": "texts",

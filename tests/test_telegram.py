@@ -6,6 +6,7 @@ import asyncio
 import logging
 import shutil
 import sqlite3
+import threading
 import time
 from pathlib import Path
 
@@ -54,8 +55,15 @@ class Bot:
         self.api.callback(user, data)
         return (await self.api.wait_for_messages(user, before + 1))[before:]
 
-    async def settle(self) -> None:
-        await asyncio.sleep(0.3)
+    async def settle(self, timeout: float = 60.0) -> None:
+        """Until every update sent so far has been handled, replies and errors included:
+        the bot has asked for the updates after the last one, and its queue is done."""
+        last = self.api._update_id
+        deadline = time.monotonic() + timeout
+        while self.api.acknowledged < last:
+            assert time.monotonic() < deadline, "the bot never fetched all updates"
+            await asyncio.sleep(0.01)
+        await asyncio.wait_for(self.app.update_queue.join(), timeout)
 
 
 @pytest.fixture
@@ -136,6 +144,8 @@ async def test_crisis_message_gets_emergency_numbers_first(bot):
                   "is_animated": False, "is_video": False, "type": "regular"}}, "stickers"),
     ({"document": {"file_id": "d", "file_unique_id": "d"}}, "bestanden"),
     ({"location": {"latitude": 52.08, "longitude": 5.14}}, "locaties"),
+    ({"contact": {"phone_number": "+31612345678", "first_name": "Jan"}}, "contactkaarten"),
+    ({"dice": {"emoji": "🎲", "value": 3}}, "dobbelstenen"),
 ])
 async def test_non_text_messages_get_a_kind_reply(bot, extra, word):
     bot.api.message(RESIDENT, None, **extra)
@@ -160,11 +170,24 @@ async def test_english_telegram_user_is_answered_in_english(bot):
 async def test_group_chat_answers_only_commands_and_mentions(bot):
     group = -100555
     bot.api.message(RESIDENT, "ik heb schulden", chat_type="supergroup", chat_id=group)
+    bot.api.message(RESIDENT, "@buurvrouw_anna ik heb schulden", chat_type="supergroup",
+                    chat_id=group)  # a mention of someone else is not for the bot
     await bot.settle()
     assert bot.api.messages_to(group) == []
     sent = await bot.say(RESIDENT, "@routewijzer_test_bot ik heb schulden",
                          chat_type="supergroup", chat_id=group)
     assert sent
+
+
+async def test_a_channel_post_mentioning_the_bot_gets_no_answer_and_no_error(bot, caplog):
+    channel = -100777
+    bot.api.message(None, "@routewijzer_test_bot ik heb schulden", chat_type="channel",
+                    chat_id=channel)
+    bot.api.message(None, "/start", chat_type="channel", chat_id=channel)
+    await bot.settle()
+    assert bot.api.messages_to(channel) == []  # nothing posted into the channel
+    assert "handling an update failed" not in caplog.text
+    assert "Waarom deze plek" in (await bot.say(RESIDENT, "ik heb schulden in Lunetten"))[-1].text
 
 
 async def test_conversation_survives_a_restart(bot):
@@ -208,6 +231,41 @@ async def test_admin_reload_of_good_knowledge_and_stats(bot):
     assert "schulden" not in stats.text and str(RESIDENT) not in stats.text  # anonymous
 
 
+async def test_residents_are_answered_while_a_reload_runs_and_the_matcher_is_built_once(
+    bot, monkeypatch
+):
+    import bot.frontends.telegram_bot as telegram_bot
+    from bot.matching.matcher import Matcher
+
+    entered, release = threading.Event(), threading.Event()
+    built: list[Matcher] = []
+
+    def held_checks(directory, **kwargs):
+        entered.set()
+        release.wait(timeout=120)  # the reload takes as long as the test wants
+        return real_checks(directory, **kwargs)
+
+    class CountedMatcher(Matcher):
+        def __init__(self, *args, **kwargs):
+            built.append(self)
+            super().__init__(*args, **kwargs)
+
+    real_checks = telegram_bot.run_checks
+    monkeypatch.setattr(telegram_bot, "run_checks", held_checks)
+    monkeypatch.setattr("bot.checks.Matcher", CountedMatcher)
+    monkeypatch.setattr("bot.dialogue.engine.Matcher", CountedMatcher)
+    bot.api.message(ADMIN, "/reload")
+    while not entered.is_set():  # the event loop gets here only if the reload does not block it
+        await asyncio.sleep(0.01)
+    greeting = (await bot.say(RESIDENT, "/start"))[-1]
+    assert "Routewijzer" in greeting.text
+    assert bot.api.messages_to(ADMIN) == []  # answered while the reload was still running
+    release.set()
+    reply = (await bot.api.wait_for_messages(ADMIN, 1, timeout=120))[-1]
+    assert "opnieuw geladen" in reply.text
+    assert len(built) == 1
+
+
 async def test_non_admin_gets_the_unknown_command_reply(bot):
     for command in ("/reload", "/stats"):
         reply = (await bot.say(RESIDENT, command))[-1]
@@ -238,12 +296,38 @@ async def test_privacy_deletes_the_stored_state(bot):
     assert stored_chats() == []
 
 
+def _files_holding(directory: Path, marker: bytes) -> list[str]:
+    return sorted(p.name for p in directory.iterdir() if marker in p.read_bytes())
+
+
+async def test_privacy_deletion_leaves_nothing_readable_on_disk(bot):
+    await bot.say(RESIDENT, "/start")
+    await bot.say(RESIDENT, "ik heb schulden")  # stored: the keyword 'schulden' it matched
+    await bot.say(RESIDENT + 1, "ik ben eenzaam")  # a neighbour's conversation stays
+    # A copy set aside when the database was once damaged may hold this resident too.
+    (bot.data_dir / "conversations.damaged-1700000000").write_bytes(b"...schulden...")
+    assert _files_holding(bot.data_dir, b"schulden")
+    await bot.say(RESIDENT, "/privacy")
+    await bot.tap(RESIDENT, "c:forget")
+    assert _files_holding(bot.data_dir, b"schulden") == []  # not in the WAL, not freed pages
+    with sqlite3.connect(bot.data_dir / "conversations.sqlite3") as db:
+        assert [r[0] for r in db.execute("SELECT chat_id FROM conversations")] == [RESIDENT + 1]
+
+
+async def test_the_data_directory_and_files_are_readable_by_the_bot_only(bot):
+    await bot.say(RESIDENT, "ik heb schulden")
+    assert bot.data_dir.stat().st_mode & 0o777 == 0o700
+    files = list(bot.data_dir.iterdir())
+    assert files and {f.name: f.stat().st_mode & 0o777 for f in files} == {
+        f.name: 0o600 for f in files}
+
+
 async def test_errors_are_logged_without_text_or_token_and_the_resident_is_told(bot, capsys):
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     configure_logging([TOKEN], level=logging.DEBUG)  # the bot's own logging, fully verbose
     try:
-        bot.api.fail_next("sendChatAction", 400, "Bad Request: chat not found")
+        bot.api.fail_next("sendMessage", 400, "Bad Request: chat not found")
         sent = await bot.say(RESIDENT, "mijn geheime naam is Jansen 0612345678")
         await bot.settle()
     finally:

@@ -109,3 +109,35 @@ def test_the_conversation_engine_and_terminal_never_load_telegram():
                             timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def run_bytes(*args: str, stdin: bytes, encoding: str | None = None) -> subprocess.CompletedProcess:
+    """As `run`, with raw bytes on stdin; `encoding` stands in for another locale."""
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    if encoding:
+        env["PYTHONIOENCODING"] = encoding
+    return subprocess.run([sys.executable, "run_bot.py", *args], input=stdin, capture_output=True,
+                          cwd=ROOT, env=env, timeout=60)
+
+
+BAD_LINE = b"ik heb schulden\n\xff\xfe kapot \xe9\nvoedselbank\n"
+
+
+@pytest.mark.parametrize("encoding", [None, "latin-1"], ids=["utf8-locale", "latin1-locale"])
+def test_match_batch_reports_a_line_that_is_not_utf8_and_answers_the_others(encoding):
+    result = run_bytes("match", "--batch", "-", "--json", stdin=BAD_LINE, encoding=encoding)
+    assert b"Traceback" not in result.stderr
+    answers = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [a["query"] for a in answers] == ["ik heb schulden", None, "voedselbank"]
+    assert answers[1]["error"] == "line 2 is not UTF-8 text" and answers[0]["results"]
+    assert result.returncode == 1  # a script notices that a line was not read
+    plain = run_bytes("match", "--batch", "-", stdin=BAD_LINE, encoding=encoding).stdout.decode()
+    assert plain.splitlines()[1] == "<line 2 is not UTF-8 text>\tskipped"
+
+
+@pytest.mark.parametrize("encoding", [None, "latin-1"], ids=["utf8-locale", "latin1-locale"])
+def test_terminal_chat_skips_a_line_that_is_not_utf8_and_goes_on(encoding):
+    result = run_bytes("chat", stdin=b"\xff\xfe\nik heb schulden\n2\n", encoding=encoding)
+    assert result.returncode == 0 and b"Traceback" not in result.stderr
+    assert "line 1: not UTF-8 text, skipped" in result.stderr.decode()
+    assert "Waarom deze plek" in result.stdout.decode("utf-8")

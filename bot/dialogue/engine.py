@@ -70,7 +70,7 @@ class Engine:
         self.kb = kb
         self.forget_after_days = forget_after_days
         self.matcher = matcher or Matcher(kb)
-        self.crisis = CrisisDetector(kb)
+        self.crisis = CrisisDetector(kb, learned=True)
         self.reader = Reader(self.matcher, self.crisis)
         self.clock = clock or (lambda: datetime.now(AMSTERDAM))
         self.city_id = next(a.id for a in kb.areas.values() if a.kind == "city")

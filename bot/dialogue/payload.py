@@ -54,12 +54,16 @@ class PayloadError(ValueError):
 
 
 def _parts(kb: KnowledgeBase, payload: str) -> list[tuple[str, str | None]]:
-    """(text, kind) for each piece of the payload; kind is 'area', 'theme' or None (unknown)."""
+    """(text, kind) for each piece of the payload; kind is 'area', 'theme' or None (unknown).
+
+    Linear in the payload: a piece is never longer than the longest id, so only that many
+    words are tried from each position (trying every length made `"a-" * 2040` cubic)."""
     words = [w for w in payload.lower().replace("_", "-").split("-") if w]
+    longest = max((len(i.split("-")) for i in (*kb.areas, *kb.themes)), default=1)
     found: list[tuple[str, str | None]] = []
     start = 0
     while start < len(words):
-        for end in range(len(words), start, -1):
+        for end in range(min(len(words), start + longest), start, -1):
             candidate = "-".join(words[start:end])
             kind = "area" if candidate in kb.areas else "theme" if candidate in kb.themes else None
             if kind:
@@ -73,7 +77,12 @@ def _parts(kb: KnowledgeBase, payload: str) -> list[tuple[str, str | None]]:
 
 
 def parse_payload(kb: KnowledgeBase, payload: str) -> Preset:
-    """Lenient reading for `/start`: the first known area and theme; anything else is ignored."""
+    """Lenient reading for `/start`: the first known area and theme; anything else is ignored.
+
+    A payload Telegram itself would never send (too long, other characters) is refused before
+    any parsing, so no input of any length costs more than a glance."""
+    if not TELEGRAM_PAYLOAD.fullmatch(payload):
+        return Preset()
     area = theme = None
     for text, kind in _parts(kb, payload):
         if kind == "area" and area is None:
@@ -93,7 +102,7 @@ def validate_payload(kb: KnowledgeBase, payload: str) -> Preset:
 
     if not payload:
         raise fail("The payload is empty")
-    if not TELEGRAM_PAYLOAD.match(payload):
+    if not TELEGRAM_PAYLOAD.fullmatch(payload):
         raise fail(
             f"'{payload}' is not a Telegram deep-link payload "
             f"(at most {TELEGRAM_PAYLOAD_LIMIT} characters of A-Z, a-z, 0-9, _ and -)"

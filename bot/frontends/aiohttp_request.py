@@ -9,10 +9,16 @@ keep up with hundreds of updates a second. python-telegram-bot supports this off
 
 from __future__ import annotations
 
+import logging
+from typing import Any
+
 import aiohttp
+from telegram import Update
 from telegram._utils.defaultvalue import DefaultValue
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+log = logging.getLogger("routewijzer.telegram")
 
 
 class AiohttpRequest(BaseRequest):
@@ -96,3 +102,40 @@ class AiohttpRequest(BaseRequest):
             raise TimedOut from error
         except aiohttp.ClientError as error:
             raise NetworkError(f"aiohttp.{error.__class__.__name__}: {error}") from error
+
+
+class UpdatesRequest(AiohttpRequest):
+    """The getUpdates connection, which hands python-telegram-bot only updates it can read.
+
+    PTB parses a whole batch at once: one update it cannot read (say, a poll without a field
+    this version requires) fails the batch, which is then fetched again forever, and PTB logs
+    the whole batch (residents' messages and names) at CRITICAL each time. Here each update
+    of a batch is tried on its own first; one that does not parse is replaced by an empty
+    update with the same id (so the offset moves past it and no handler answers it) and
+    logged by id and kind only. Costs one extra parse per update, a few percent of the
+    bot's CPU under load.
+    """
+
+    async def post(self, url: str, request_data: RequestData | None = None,
+                   read_timeout=BaseRequest.DEFAULT_NONE, write_timeout=BaseRequest.DEFAULT_NONE,
+                   connect_timeout=BaseRequest.DEFAULT_NONE, pool_timeout=BaseRequest.DEFAULT_NONE,
+                   ) -> Any:
+        result = await super().post(url, request_data, read_timeout=read_timeout,
+                                    write_timeout=write_timeout, connect_timeout=connect_timeout,
+                                    pool_timeout=pool_timeout)
+        if isinstance(result, list) and url.endswith("/getUpdates"):
+            return [readable for update in result if (readable := _readable(update)) is not None]
+        return result
+
+
+def _readable(update: Any) -> dict | None:
+    """The update if PTB can read it, else an empty one with its id (None without an id)."""
+    try:
+        Update.de_json(update, None)
+        return update
+    except Exception as error:  # anything PTB's parser raises: the update is unreadable
+        update_id = update.get("update_id") if isinstance(update, dict) else None
+        kinds = sorted(k for k in update if k != "update_id") if isinstance(update, dict) else []
+        log.warning("skipped update %s: python-telegram-bot cannot read its %s (%s)",
+                    update_id, "/".join(kinds) or "content", type(error).__name__)
+        return {"update_id": update_id} if isinstance(update_id, int) else None

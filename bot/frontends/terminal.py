@@ -7,6 +7,7 @@ scripted: `printf 'schulden\\n1\\n' | python run_bot.py chat`.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from typing import TextIO
 
 from bot.dialogue.engine import Engine
@@ -14,11 +15,38 @@ from bot.dialogue.state import Conversation
 from bot.dialogue.types import Button, Event, Reply
 
 
+def use_utf8(stdin: TextIO, stdout: TextIO) -> None:
+    """Read and write UTF-8 whatever the locale says, so output is always valid UTF-8 (and
+    JSON stays JSON); bytes on stdin that are not UTF-8 are kept apart (surrogateescape) for
+    `numbered_lines` to report, instead of crashing the reader."""
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(encoding="utf-8", errors="surrogateescape")
+    if hasattr(stdout, "reconfigure"):
+        stdout.reconfigure(encoding="utf-8", errors="replace")
+
+
+def numbered_lines(stream: TextIO) -> Iterator[tuple[int, str | None]]:
+    """(line number, text) per line without its newline; text None for a line that is not
+    UTF-8, so one bad line is reported and the others are still answered."""
+    number = 0
+    while line := stream.readline():
+        number += 1
+        text = line.rstrip("\n")
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:  # surrogateescape kept the undecodable bytes
+            yield number, None
+            continue
+        yield number, text
+
+
 class TerminalChat:
-    def __init__(self, engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout):
+    def __init__(self, engine: Engine, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+                 stderr: TextIO = sys.stderr):
         self.engine = engine
         self.stdin = stdin
         self.stdout = stdout
+        self.stderr = stderr
         self.styled = stdout.isatty()
         self.buttons: list[Button] = []
 
@@ -27,20 +55,22 @@ class TerminalChat:
         outcome = self.engine.handle(None, Event.start(start), lang_hint=lang)
         state = outcome.state
         self.show(outcome.replies)
-        while True:
-            if self.stdin.isatty():
-                self.stdout.write("> ")
-                self.stdout.flush()
-            line = self.stdin.readline()
-            if not line:
-                self.stdout.write("\n")
-                return 0
-            event = self.event_for(line.strip())
-            if event is None:
-                continue
-            outcome = self.engine.handle(state, event, lang_hint=lang)
-            state = outcome.state
-            self.show(outcome.replies)
+        self.prompt()
+        for number, line in numbered_lines(self.stdin):
+            if line is None:
+                self.stderr.write(f"line {number}: not UTF-8 text, skipped\n")
+            elif (event := self.event_for(line.strip())) is not None:
+                outcome = self.engine.handle(state, event, lang_hint=lang)
+                state = outcome.state
+                self.show(outcome.replies)
+            self.prompt()
+        self.stdout.write("\n")
+        return 0
+
+    def prompt(self) -> None:
+        if self.stdin.isatty():
+            self.stdout.write("> ")
+            self.stdout.flush()
 
     def event_for(self, line: str) -> Event | None:
         if not line:

@@ -103,6 +103,7 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
     services = with_summaries(services, translations)
     unknown_summaries(reader, translated, translations, {s.id for s, _ in services})
     crisis = merge_crisis(reader, translated, translations, crisis, concepts, markers)
+    examples = _load_crisis_examples(reader, directory / "crisis_examples.yaml", crisis)
 
     _check_references(reader, services, themes, audiences, areas, crisis, required)
     if reader.problems:
@@ -123,6 +124,7 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
         crisis_calm=markers["calm"],
         crisis_distance=markers["distance"],
         crisis_now=markers["now"],
+        crisis_examples=examples,
     )
 
 
@@ -391,6 +393,30 @@ def _load_texts(reader: _Reader, directory: Path) -> dict[str, dict[str, str]]:
                         "write {{ or }} for a literal brace",
                     )
     return texts
+
+
+def _load_crisis_examples(
+    reader: _Reader, path: Path, crisis: list[tuple[CrisisRule, str]]
+) -> dict[str, tuple[str, ...]]:
+    """Optional: without it the bot has its rules only, no learned safety net."""
+    if not path.exists():
+        return {}
+    data = reader.read(path, "crisis_examples") or {}
+    examples = {
+        str(k): tuple(v or ()) for k, v in (data.get("examples") or {}).items()
+        if not str(k).startswith("_")
+    }
+    known = [rule.id for rule, _ in crisis] + ["none"]
+    for label in examples:
+        if label not in known:
+            reader.add(
+                reader.name(path),
+                None,
+                f"examples.{label}",
+                f"unknown crisis rule '{label}'",
+                _suggest(label, known),
+            )
+    return examples
 
 
 def _load_about(reader: _Reader, path: Path) -> dict[str, str]:

@@ -369,6 +369,22 @@ CRISIS_RULE = Field(
     ),
 )
 
+CRISIS_EXAMPLES_FILE = Field(
+    "crisis-examples-file",
+    "object",
+    "Messages residents wrote, each under the crisis rule it is (or under `none`): the learned "
+    "safety net under the rules learns from them how emergencies are put into words.",
+    fields=(
+        Field(
+            "examples",
+            "dict",
+            "A crisis rule id, or none for messages that are no emergency -> messages.",
+            required=True,
+            item=Field("messages", "list", "Messages.", item=Field("item", "text", "")),
+        ),
+    ),
+)
+
 CRISIS_FILE = Field(
     "crisis-file",
     "object",
@@ -697,6 +713,10 @@ SCHEMAS: dict[str, tuple[Field, str]] = {
     "audiences": (AUDIENCES_FILE, "Routewijzer audiences (knowledge/audiences.yaml)"),
     "synonyms": (SYNONYMS_FILE, "Routewijzer synonyms (knowledge/synonyms.yaml)"),
     "crisis": (CRISIS_FILE, "Routewijzer crisis rules (knowledge/crisis.yaml)"),
+    "crisis_examples": (
+        CRISIS_EXAMPLES_FILE,
+        "Routewijzer crisis examples (knowledge/crisis_examples.yaml)",
+    ),
     "texts": (TEXTS_FILE, "Routewijzer texts (knowledge/texts/*.yaml)"),
     "about": (ABOUT_FILE, "Routewijzer about text (knowledge/about.yaml)"),
     "translations": (

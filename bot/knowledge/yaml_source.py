@@ -8,6 +8,8 @@ exponentially, huge files, bytes that are not UTF-8, arbitrary Python tags).
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -122,20 +124,9 @@ _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_plain_stri
 
 def read_yaml(path: Path, display_name: str) -> tuple[Any, list[Problem]]:
     """Read one YAML file; return its data, or None plus the problems that stopped it."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        return None, [Problem(display_name, None, "", f"cannot be read: {error.strerror}")]
-    if len(raw) > MAX_FILE_BYTES:
-        return None, [
-            Problem(
-                display_name,
-                None,
-                "",
-                f"is {len(raw):,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
-                "split it into smaller files",
-            )
-        ]
+    raw, problem = _read_plain_file(path, display_name)
+    if problem:
+        return None, [problem]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -153,7 +144,11 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(display_name, None, "", "is empty", "add content or remove the file")]
     try:
         _refuse_alias_bombs(text)
-        return yaml.load(text, Loader=_LineLoader), []
+        data = yaml.load(text, Loader=_LineLoader)
+        if data is None:  # only comments (or `---`): as empty as an empty file
+            return None, [Problem(display_name, None, "", "is empty: it holds only comments",
+                                  "add its content; see knowledge/README.md")]
+        return data, []
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -169,6 +164,32 @@ def read_yaml(path: Path, display_name: str) -> tuple[Any, list[Problem]]:
         ]
     except yaml.YAMLError as error:
         return None, [Problem(display_name, None, "", f"YAML: {error}")]
+
+
+def _read_plain_file(path: Path, display_name: str) -> tuple[bytes, Problem | None]:
+    """The bytes of a regular file of at most MAX_FILE_BYTES. Type and size are checked on the
+    open file before reading: a FIFO would block for ever and /dev/zero never ends, so a
+    `*.yaml` that is one of those is refused, not read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO opens without waiting
+    except OSError as error:
+        return b"", Problem(display_name, None, "", f"cannot be read: {error.strerror}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return b"", Problem(display_name, None, "", "is not a regular file",
+                                "a knowledge file must be a plain file, not a pipe, device "
+                                "or directory")
+        with open(fd, "rb", closefd=False) as file:
+            raw = file.read(MAX_FILE_BYTES + 1) if info.st_size <= MAX_FILE_BYTES else b""
+    finally:
+        os.close(fd)
+    size = max(info.st_size, len(raw))
+    if size > MAX_FILE_BYTES:
+        return b"", Problem(display_name, None, "",
+                            f"is {size:,} bytes, more than the {MAX_FILE_BYTES:,} allowed",
+                            "split it into smaller files")
+    return raw, None
 
 
 def _refuse_alias_bombs(text: str) -> None:

@@ -33,6 +33,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import CrisisRule, KnowledgeBase
+from bot.matching.crisis_model import model_for
 from bot.matching.lexicon import is_known_word
 from bot.matching.profile import writer_group
 from bot.matching.stemming import STEMMERS as FOREIGN_STEMMERS
@@ -46,6 +47,7 @@ MIN_MODIFIER_LENGTH = 3  # ... but "beleven" is no kind of "leven"
 NEGATIONS = frozenset(
     "niet geen nooit zonder not no never without t dont didnt doesnt isnt wasnt".split()
 ) | frozenset("nie не".split())  # Polish, Ukrainian; Turkish says "not" inside the verb
+LEARNED = "(learned)"  # the phrase a hit of the learned safety net reports
 _CONCEPT = re.compile(r"@([\w-]+)")
 _STEMMERS = {"nl": stem, "en": stem_en, **FOREIGN_STEMMERS}
 
@@ -77,7 +79,10 @@ class _Rule:
 
 
 class CrisisDetector:
-    def __init__(self, kb: KnowledgeBase):
+    def __init__(self, kb: KnowledgeBase, learned: bool = False):
+        # The learned safety net (crisis_model.py) adds safety lines where the rules are silent;
+        # `check` and tests of the rules themselves leave it out.
+        self.model = model_for(kb) if learned else None
         concepts = {
             name: tuple(w for ps in langs.values() for p in ps if (w := tuple(tokens(p))))
             for name, langs in kb.crisis_concepts.items()
@@ -103,6 +108,7 @@ class CrisisDetector:
         def phrases(per_language: dict[str, tuple[str, ...]]) -> tuple[Words, ...]:
             return tuple(w for ps in per_language.values() for p in ps if (w := tuple(tokens(p))))
 
+        self._rule_by_id = {rule.id: rule for rule in kb.crisis}
         self.calm = phrases(kb.crisis_calm)
         self.now = phrases(kb.crisis_now)
         # The past, a story, a course: silence one signal like every rule's own `unless`.
@@ -147,6 +153,15 @@ class CrisisDetector:
 
     def detect(self, text: str) -> CrisisHit | None:
         """The emergency in a message: certain, possible (safety net), or None."""
+        hit = self._by_rules(text)
+        if hit is None and self.model is not None:
+            found = self.model.assess(text)
+            if found and found[0] in self._rule_by_id:
+                rule = self._rule_by_id[found[0]]
+                return CrisisHit((rule.id,), rule.services, (LEARNED,), certain=False)
+        return hit
+
+    def _by_rules(self, text: str) -> CrisisHit | None:
         words = tokens(text)
         if not words:
             return None
@@ -317,7 +332,7 @@ def _find(
                 return None  # a "niet" in the gap
             if not same(words[i], phrase[part]):
                 continue
-            if part == 0 and negations and i > 0 and words[i - 1] in NEGATIONS:
+            if part == 0 and negations and _negated_before(words, i):
                 continue
             if part == len(phrase) - 1 and negations and _negated_after(words, i):
                 continue  # "mijn man slaat me niet"
@@ -329,6 +344,20 @@ def _find(
 
     found = search(0, 0, max_gap)
     return None if found is None else frozenset(found)
+
+
+# Words that may stand between a negation and what it denies: "niet aan zelfmoord", "isn't
+# being abused", "nooit echt gedacht aan".
+_BRIDGES = frozenset(
+    "aan over van om echt zo being been getting wordt word worden ooit ever".split()
+)
+
+
+def _negated_before(words: list[str], first: int) -> bool:
+    """A negation right before a phrase, or two before with a bridge word between, denies it."""
+    if first > 0 and words[first - 1] in NEGATIONS:
+        return True
+    return first > 1 and words[first - 1] in _BRIDGES and words[first - 2] in NEGATIONS
 
 
 # After "hij slaat me niet", a denial ends the thought; "... niet meer bewegen" goes on.

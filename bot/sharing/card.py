@@ -28,7 +28,7 @@ from markupsafe import Markup
 from bot.dialogue.cards import freshness_line
 from bot.dialogue.texts import Texts
 from bot.knowledge.model import KnowledgeBase, Service
-from bot.sharing.links import DeepLink, qr_svg_inline
+from bot.sharing.links import DeepLink, WebLink, qr_svg_inline
 
 MAX_PLACES_PER_THEME = 4
 CARD_PRIORITIES = (1, 2, 3)
@@ -64,12 +64,14 @@ class CardContent:
 
     area_id: str
     lang: str
-    link: DeepLink
+    link: DeepLink | WebLink  # what the QR code opens
     emergency: tuple[CardPlace, ...]
     sections: tuple[CardSection, ...]
     # Services with `card:` that serve the district but are not on it; maintainers should know.
     no_room: tuple[str, ...] = ()  # their themes already had MAX_PLACES_PER_THEME places
     unreachable: tuple[str, ...] = ()  # no phone, address or website: nothing to print
+    # With the web chat in the QR code, the Telegram link printed beside it (if there is a bot).
+    beside: DeepLink | None = None
 
     @property
     def service_ids(self) -> list[str]:
@@ -146,9 +148,15 @@ def _place(service: Service, say: Texts, today: date, rank: int = 0) -> CardPlac
 
 
 def build_card(
-    kb: KnowledgeBase, area_id: str, lang: str, link: DeepLink, today: date
+    kb: KnowledgeBase,
+    area_id: str,
+    lang: str,
+    link: DeepLink | WebLink,
+    today: date,
+    beside: DeepLink | None = None,
 ) -> CardContent:
-    """The card's content for `area_id`; `today` decides which facts count as old."""
+    """The card's content for `area_id`; `today` decides which facts count as old. `link`
+    is what the QR code opens; `beside` a Telegram link printed as text next to a web one."""
     say = Texts(kb, lang)
     selection = select_places(kb, area_id)
     rank = {s.id: index for index, s in enumerate(selection.ranked)}
@@ -169,6 +177,7 @@ def build_card(
         ),
         no_room=tuple(s.id for s in selection.no_room),
         unreachable=tuple(s.id for s in selection.unreachable),
+        beside=beside,
     )
 
 
@@ -190,5 +199,9 @@ def render_card(kb: KnowledgeBase, card: CardContent, today: date) -> str:
         area=area,
         qr_svg=Markup(qr_svg_inline(card.link.url)),  # segno's own SVG: safe to embed as is
         link_text=card.link.url.removeprefix("https://"),
+        # A phone camera opens a web link in the browser, a t.me link in Telegram: say which.
+        bot_text_key="card_print_bot_text_web" if isinstance(card.link, WebLink)
+        else "card_print_bot_text",
+        beside_text=card.beside.url.removeprefix("https://") if card.beside else None,
         made_on=today.strftime("%d-%m-%Y"),
     )

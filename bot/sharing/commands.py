@@ -7,6 +7,7 @@ these commands, so each can change without touching the others' lines.
 from __future__ import annotations
 
 import argparse
+import os
 from datetime import date
 from pathlib import Path
 from typing import TextIO
@@ -16,7 +17,17 @@ from bot.knowledge.model import KnowledgeBase
 from bot.knowledge.schema import LANGUAGES
 from bot.sharing import browser, hsds, spreadsheet
 from bot.sharing.card import build_card, render_card
-from bot.sharing.links import BOT_USERNAME_ENV, DeepLink, bot_username, make_link, write_qr_files
+from bot.sharing.links import (
+    BOT_USERNAME_ENV,
+    WEB_URL_ENV,
+    DeepLink,
+    WebLink,
+    bot_username,
+    make_link,
+    make_web_link,
+    web_url,
+    write_qr_files,
+)
 
 SHARING_COMMANDS = ("link", "card", "export", "import")
 CSV_NAME = "routewijzer-services.csv"
@@ -25,10 +36,13 @@ CSV_NAME = "routewijzer-services.csv"
 def add_sharing_commands(commands: argparse._SubParsersAction) -> None:
     """Register the sharing subcommands on run_bot.py's parser."""
     username_help = f"the bot's Telegram username (default: ${BOT_USERNAME_ENV})"
+    web_help = (f"the web chat's public https address (default: ${WEB_URL_ENV}); with a "
+                "bot username too, both links")
 
     link = commands.add_parser("link", help="print a deep link into the bot and write its QR code")
     link.add_argument("payload", help="area and/or theme id, e.g. oost, zuid-gezondheid")
     link.add_argument("--bot-username", help=username_help)
+    link.add_argument("--web-url", help=web_help + " and both QR codes")
     link.add_argument("--out-dir", type=Path, default=Path("."),
                       help="where to write routewijzer-<payload>.svg and .png (default: .)")
 
@@ -38,6 +52,8 @@ def add_sharing_commands(commands: argparse._SubParsersAction) -> None:
     card.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     card.add_argument("--pdf", type=Path, help="also print it to this PDF (needs Chromium)")
     card.add_argument("--bot-username", help=username_help)
+    card.add_argument("--web-url", help=web_help + ": the QR code opens the web chat, the "
+                      "Telegram link is printed beside it")
 
     export = commands.add_parser("export", help="write the services as open data")
     export.add_argument("--format", choices=["hsds", "csv"], required=True,
@@ -70,35 +86,50 @@ def sharing_command(kb: KnowledgeBase, args: argparse.Namespace, out: TextIO) ->
     if args.command == "export":
         return _export(kb, args, out)
     try:
-        username = bot_username(args.bot_username)
+        web = web_url(args.web_url)
+        # With a web chat address the Telegram bot is optional: not every team runs it.
+        username = bot_username(args.bot_username) if web is None or (
+            args.bot_username or os.environ.get(BOT_USERNAME_ENV)) else None
     except ValueError as error:
         out.write(f"{error}\n")
+        if not args.web_url:
+            out.write(f"(Or point to the web chat with --web-url or {WEB_URL_ENV}.)\n")
         return 2
     if args.command == "link":
-        return _link(kb, username, args, out)
-    return _card(kb, username, args, out)
+        return _link(kb, username, web, args, out)
+    return _card(kb, username, web, args, out)
 
 
-def _link(kb: KnowledgeBase, username: str, args: argparse.Namespace, out: TextIO) -> int:
+def _link(kb: KnowledgeBase, username: str | None, web: str | None, args: argparse.Namespace,
+          out: TextIO) -> int:
     try:
-        link = make_link(kb, username, args.payload)
+        links: list[DeepLink | WebLink] = []
+        if username:
+            links.append(make_link(kb, username, args.payload))
+        if web:
+            links.append(make_web_link(kb, web, args.payload))
     except PayloadError as error:
         out.write(f"Cannot make a link for '{args.payload}': {error}\n")
         return 2
-    out.write(f"{link.url}\n")
-    for path in write_qr_files(link, args.out_dir):
-        out.write(f"wrote {path}\n")
+    for link in links:
+        out.write(f"{link.url}\n")
+    for link in links:
+        for path in write_qr_files(link, args.out_dir):
+            out.write(f"wrote {path}\n")
     return 0
 
 
-def _card(kb: KnowledgeBase, username: str, args: argparse.Namespace, out: TextIO) -> int:
+def _card(kb: KnowledgeBase, username: str | None, web: str | None, args: argparse.Namespace,
+          out: TextIO) -> int:
     districts = [a.id for a in kb.districts()]
     if args.area not in districts:
         out.write(f"Unknown district '{args.area}'; known: {', '.join(districts)}\n")
         return 2
     today = date.today()
-    link: DeepLink = make_link(kb, username, args.area)
-    card = build_card(kb, args.area, args.lang, link, today)
+    telegram = make_link(kb, username, args.area) if username else None
+    link: DeepLink | WebLink = make_web_link(kb, web, args.area) if web else telegram
+    beside = telegram if web else None
+    card = build_card(kb, args.area, args.lang, link, today, beside=beside)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render_card(kb, card, today), encoding="utf-8")
     places = sum(len(s.places) for s in card.sections)
@@ -106,6 +137,8 @@ def _card(kb: KnowledgeBase, username: str, args: argparse.Namespace, out: TextI
         f"wrote {args.out}: {len(card.emergency)} emergency lines, {places} places under "
         f"{len(card.sections)} themes; the QR code opens {link.url}\n"
     )
+    if beside:
+        out.write(f"  beside it, for Telegram: {beside.url}\n")
     if card.no_room:
         out.write(f"  not on the card, their themes are full: {', '.join(card.no_room)}\n")
     if card.unreachable:

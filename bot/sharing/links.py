@@ -1,8 +1,10 @@
 """Deep links into the bot, and their QR codes.
 
 A neighbourhood team shares `https://t.me/<bot>?start=oost` (or prints it as a QR code): whoever
-opens it starts a conversation with Oost preset. The payload is validated with the engine's own
-grammar (`bot.dialogue.payload`), so a link that is published is a link the bot understands.
+opens it starts a conversation with Oost preset. The web chat takes the same payload:
+`https://<web chat>/?start=oost`, for residents without Telegram. The payload is validated
+with the engine's own grammar (`bot.dialogue.payload`), so a link that is published is a link
+the bot understands.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import segno
 
@@ -18,6 +21,8 @@ from bot.dialogue.payload import Preset, validate_payload
 from bot.knowledge.model import KnowledgeBase
 
 BOT_USERNAME_ENV = "ROUTEWIJZER_BOT_USERNAME"
+WEB_URL_ENV = "ROUTEWIJZER_WEB_URL"
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 # Telegram usernames: 5-32 of a-z, 0-9 and _, starting with a letter; a bot's ends in "bot".
 _BOT_USERNAME = re.compile(r"^[a-z][a-z0-9_]{1,28}bot$", re.IGNORECASE)
 # Medium error correction survives a smudged or creased print and keeps the code small.
@@ -38,6 +43,53 @@ class DeepLink:
     @property
     def url(self) -> str:
         return f"https://t.me/{self.bot_username}?start={self.payload}"
+
+    @property
+    def file_stem(self) -> str:
+        return f"routewijzer-{self.payload}"
+
+
+@dataclass(frozen=True)
+class WebLink:
+    """A validated link into the web chat (`run_bot.py web`): the same preset, any browser."""
+
+    base_url: str  # as web_url() returns it: https://..., no trailing slash
+    preset: Preset
+
+    @property
+    def payload(self) -> str:
+        return self.preset.payload
+
+    @property
+    def url(self) -> str:
+        return f"{self.base_url}/?start={self.payload}"
+
+    @property
+    def file_stem(self) -> str:
+        return f"routewijzer-web-{self.payload}"
+
+
+def web_url(given: str | None) -> str | None:
+    """The web chat's public address from the option, else ROUTEWIJZER_WEB_URL; None if
+    neither. Printed codes must open safely on any phone, so only https is accepted (plain
+    http only for a local test); a query or fragment would clash with ?start=."""
+    raw = (given or os.environ.get(WEB_URL_ENV) or "").strip()
+    if not raw:
+        return None
+    parts = urlsplit(raw)
+    local = parts.hostname in _LOCAL_HOSTS
+    if not parts.hostname or parts.scheme not in ("https", "http") or (
+        parts.scheme == "http" and not local
+    ):
+        raise ValueError(f"'{raw}' is not an https:// address of the web chat.")
+    if parts.query or parts.fragment:
+        raise ValueError(f"'{raw}' has a query or fragment; give the web chat's address only.")
+    return raw.rstrip("/")
+
+
+def make_web_link(kb: KnowledgeBase, base_url: str, payload: str) -> WebLink:
+    """A web chat link for `payload`; raises PayloadError like make_link."""
+    return WebLink(base_url, validate_payload(kb, payload))
 
 
 def bot_username(given: str | None) -> str:
@@ -72,11 +124,12 @@ def qr_svg_inline(url: str) -> str:
     return qr_code(url).svg_inline(omitsize=True, title=url, svgclass="qr")
 
 
-def write_qr_files(link: DeepLink, directory: Path) -> list[Path]:
-    """routewijzer-<payload>.svg (for print) and .png (for chats, slides) in `directory`."""
+def write_qr_files(link: DeepLink | WebLink, directory: Path) -> list[Path]:
+    """routewijzer-<payload>.svg (for print) and .png (for chats, slides) in `directory`;
+    routewijzer-web-<payload>.* for the web chat."""
     directory.mkdir(parents=True, exist_ok=True)
     qr = qr_code(link.url)
-    stem = directory / f"routewijzer-{link.payload}"
+    stem = directory / link.file_stem
     svg, png = stem.with_suffix(".svg"), stem.with_suffix(".png")
     qr.save(svg, kind="svg", scale=10, title=link.url)
     qr.save(png, kind="png", scale=10)
