@@ -698,6 +698,12 @@ TRANSLATIONS_FILE = Field(
                     "Crisis rule id -> phrases in this language that signal it.",
                     item=_WORDS,
                 ),
+                Field(
+                    "unless",
+                    "dict",
+                    "Crisis rule id -> words in this language that make one signal harmless.",
+                    item=_WORDS,
+                ),
                 Field("calm", "list", "Words that say it is not urgent now.", item=_WORDS.item),
                 Field("distance", "list", "The past, a story, a course.", item=_WORDS.item),
                 Field("now", "list", "It is happening now.", item=_WORDS.item),

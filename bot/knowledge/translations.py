@@ -73,15 +73,16 @@ def merge_crisis(
                 reader.add(file, None, f"crisis.concepts.{name}", "is not a concept of crisis.yaml")
                 continue
             concepts[name] = {**concepts[name], lang: tuple(words)}
-        for rule_id, phrases in (crisis.get("phrases") or {}).items():
-            if rule_id not in by_id:
-                reader.add(file, None, f"crisis.phrases.{rule_id}", "is not a crisis rule id")
-                continue
-            rule, where = rules[by_id[rule_id]]
-            rules[by_id[rule_id]] = (
-                replace(rule, phrases={**rule.phrases, lang: tuple(phrases)}),
-                where,
-            )
+        for field_name in ("phrases", "unless"):
+            for rule_id, words in (crisis.get(field_name) or {}).items():
+                if rule_id not in by_id:
+                    reader.add(
+                        file, None, f"crisis.{field_name}.{rule_id}", "is not a crisis rule id"
+                    )
+                    continue
+                rule, where = rules[by_id[rule_id]]
+                merged = {**getattr(rule, field_name), lang: tuple(words)}
+                rules[by_id[rule_id]] = (replace(rule, **{field_name: merged}), where)
         for marker in ("calm", "distance", "now"):
             if crisis.get(marker):
                 markers[marker] = {**markers[marker], lang: tuple(crisis[marker])}

@@ -21,6 +21,8 @@ FIELD_WEIGHTS = {"keywords": 3.0, "name": 2.5, "examples": 1.2, "description": 0
 MAX_PHRASE_WORDS = 4
 PHRASE_PART_SHARE = 0.5
 MIN_FUZZY_LENGTH = 4
+MAX_CACHED_ROOTS = 65536
+MIN_ROOT_LENGTH = 4  # a synonym word this long also finds longer words that begin with it
 MIN_NUMBER_LENGTH = 3  # a number alone is a term only from 3 digits: "112", "113"
 
 
@@ -49,6 +51,8 @@ class SearchIndex:
     # form of a word finds them ("borçlarım", "borcum"); see bot/matching/stemming.py.
     foreign: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     longest_foreign: int = 1
+    foreign_roots: dict[str, set[str]] = field(default_factory=dict)
+    _roots: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> SearchIndex:
@@ -126,27 +130,51 @@ class SearchIndex:
     def _add_foreign(self, kb: KnowledgeBase) -> None:
         merged: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         for lang, stemmer in FOREIGN_STEMMERS.items():
+            roots = self.foreign_roots.setdefault(lang, set())
             for key, canonical in kb.synonyms.get(lang, {}).items():
                 words = tokens(key)
                 if not words:
                     continue
-                term = f"{lang}:" + " ".join(stemmer(w) for w in words)
-                for value in canonical:
-                    group = tuple(content_words(value))
-                    if group and group not in merged[term]:
-                        merged[term].append(group)
+                roots.update(w for w in words if len(w) >= MIN_ROOT_LENGTH)
+                stemmed = f"{lang}:" + " ".join(stemmer(w) for w in words)
+                whole = f"{lang}~" + " ".join(words)
+                for term in (stemmed, whole):
+                    for value in canonical:
+                        group = tuple(content_words(value))
+                        if group and group not in merged[term]:
+                            merged[term].append(group)
                 self.longest_foreign = max(self.longest_foreign, len(words))
         self.foreign = {k: tuple(v) for k, v in merged.items()}
 
     def foreign_groups(self, words: list[str]) -> tuple[tuple[str, ...], ...]:
         """The canonical word groups these words (one or a phrase) stand for in any of the
-        residents' own languages, whatever form they are written in."""
+        residents' own languages, whatever form they are written in: by the language's stem,
+        or else by the longest word of its synonyms each word begins with ("faturalarımı"
+        begins with "fatura"), which catches suffixes a stemmer leaves on."""
         if not self.foreign:
             return ()
         found: list[tuple[str, ...]] = []
         for lang, stemmer in FOREIGN_STEMMERS.items():
-            found.extend(self.foreign.get(f"{lang}:" + " ".join(stemmer(w) for w in words), ()))
+            groups = self.foreign.get(f"{lang}:" + " ".join(stemmer(w) for w in words))
+            if not groups:
+                rooted = " ".join(self._root(lang, w) for w in words)
+                groups = self.foreign.get(f"{lang}~{rooted}")
+            if groups:
+                found.extend(groups)
         return tuple(found)
+
+    def _root(self, lang: str, word: str) -> str:
+        key = (lang, word)
+        if key not in self._roots:
+            if len(self._roots) > MAX_CACHED_ROOTS:
+                self._roots.clear()  # any word may arrive: the cache must not grow forever
+            roots = self.foreign_roots.get(lang, set())
+            self._roots[key] = word if word in roots else next(
+                (word[:k] for k in range(len(word) - 1, MIN_ROOT_LENGTH - 1, -1)
+                 if word[:k] in roots),
+                word,
+            )
+        return self._roots[key]
 
     def known(self, term: str) -> bool:
         return term in self.postings

@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from bot.matching.text import fold
+
 _TURKISH = snowballstemmer.stemmer("turkish")
 _POLISH = snowballstemmer.stemmer("polish")
 _TURKISH_TENSES = ("iyorlar", "uyorlar", "iyorum", "uyorum", "iyor", "uyor", "amiyor", "emiyor")
@@ -40,7 +42,8 @@ _POLISH_ENDINGS = ("ow", "ami", "ach", "om", "em")
 
 @lru_cache(maxsize=65536)
 def stem_tr(word: str) -> str:
-    stemmed = _TURKISH.stemWord(word) if len(word) > 3 else word
+    # Snowball writes back the letter a suffix softened ("borcum" -> "borç"): fold it again.
+    stemmed = fold(_TURKISH.stemWord(word)) if len(word) > 3 else word
     for ending in _TURKISH_TENSES:
         if stemmed.endswith(ending) and len(stemmed) - len(ending) >= 3:
             return stemmed[: -len(ending)]
