@@ -175,3 +175,34 @@ def test_yes_and_dont_know_are_read_in_each_language(engine):
     if chat.last.tag == "question":
         chat.say("nie wiem")
     assert chat.last.tag == "answer"
+
+
+# ------------------------------------------------------------------ over Telegram's protocol
+
+from tests.test_telegram import bot, button  # noqa: E402, F401  (the running bot fixture)
+
+
+async def test_command_menus_are_registered_per_telegram_language(bot):  # noqa: F811
+    for lang in LANGUAGES:
+        menu = bot.api.commands[lang]
+        assert [c["command"] for c in menu] == ["start", "opnieuw", "taal", "help", "privacy"]
+    assert bot.api.commands["tr"][2]["description"] == "Dil seç"
+    assert bot.api.commands["ar"][1]["description"] == "البدء من جديد"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+async def test_telegram_transcript_in_each_language(bot, lang):  # noqa: F811
+    user = 3100 + list(LANGUAGES).index(lang)
+    greeting, why, need, emergency, line, _ = LANGUAGES[lang]
+    sent = (await bot.say(user, "/start", language_code=lang))[-1]
+    assert greeting in sent.text
+    reply = (await bot.say(user, need, language_code=lang))[-1]
+    if "Zuid" in [b["text"] for b in reply.buttons]:
+        reply = (await bot.tap(user, button(reply, "Zuid")))[-1]
+    assert why in reply.text and reply.text.startswith("<b>")
+    reply = (await bot.say(user, emergency, language_code=lang))[-1]
+    assert line in reply.text and "112" in reply.text
+    await bot.say(user, "/taal", language_code=lang)
+    reply = (await bot.tap(user, "l:nl"))[-1]
+    assert "Nederlands" in reply.text
+    assert bot.api.rejected == []
