@@ -190,6 +190,13 @@ def check_command(directory: Path, max_age: float, out: TextIO) -> int:
         out.write(f"\n{len(report.warnings)} warning(s): residents would read maintainers' text:\n")
         for warning in report.warnings:
             out.write(f"  {warning}\n")
+    if report.untranslated:
+        out.write(
+            f"\n{len(report.untranslated)} warning(s): places without a summary in a resident "
+            "language (their card shows Dutch):\n"
+        )
+        for warning in report.untranslated:
+            out.write(f"  {warning}\n")
     if report.problems:
         out.write(
             f"\n✗ {len(report.problems)} of {report.examples_checked} example questions "
