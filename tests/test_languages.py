@@ -206,3 +206,23 @@ async def test_telegram_transcript_in_each_language(bot, lang):  # noqa: F811
     reply = (await bot.tap(user, "l:nl"))[-1]
     assert "Nederlands" in reply.text
     assert bot.api.rejected == []
+
+
+# ------------------------------------------------------------------ the printed card
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_meterkastkaart_prints_in_each_language(kb, lang):
+    from datetime import date
+
+    from bot.sharing.card import build_card, render_card
+    from bot.sharing.links import make_link
+
+    today = date(2026, 12, 1)
+    html = render_card(kb, build_card(kb, "zuid", lang, make_link(kb, "bot", "zuid"), today), today)
+    say = Texts(kb, lang)
+    assert say("card_print_emergency") in html
+    expected = '<html lang="ar" dir="rtl">' if lang == "ar" else f'<html lang="{lang}">'
+    assert expected in html
+    if lang == "ar":  # the phone numbers of the places keep their order
+        assert f"{LRI}088-1309610{PDI}" in html or "088-1309610" in html

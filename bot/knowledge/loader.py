@@ -26,7 +26,6 @@ from bot.knowledge.model import (
 from bot.knowledge.translations import (
     load_translations,
     merge_crisis,
-    unknown_summaries,
     with_summaries,
 )
 from bot.knowledge.yaml_source import KnowledgeError, Problem, read_yaml
@@ -101,7 +100,6 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
     translated = directory / "translations"
     translations = load_translations(reader, translated)
     services = with_summaries(services, translations)
-    unknown_summaries(reader, translated, translations, {s.id for s, _ in services})
     crisis = merge_crisis(reader, translated, translations, crisis, concepts, markers)
     examples = _load_crisis_examples(reader, directory / "crisis_examples.yaml", crisis)
 

@@ -33,7 +33,9 @@ def load_translations(reader: Any, directory: Path) -> dict[str, dict[str, Any]]
 def with_summaries(
     services: list[tuple[Service, str]], translations: dict[str, dict[str, Any]]
 ) -> list[tuple[Service, str]]:
-    """Each service with its summaries per language (cards show them instead of the Dutch)."""
+    """Each service with its summaries per language (cards show them instead of the Dutch).
+    A summary of a service that is gone is simply unused, so a service can be removed without
+    touching every language; a misspelt id shows up as that service's missing summary."""
     out = []
     for service, where in services:
         summaries = {
@@ -43,15 +45,6 @@ def with_summaries(
         }
         out.append((replace(service, summary=summaries) if summaries else service, where))
     return out
-
-
-def unknown_summaries(reader: Any, directory: Path, translations, service_ids) -> None:
-    """A summary for a service that does not exist is a typo in its id: refuse it."""
-    for lang, data in translations.items():
-        file = reader.name(directory / f"{lang}.yaml")
-        for service_id in data.get("summaries") or {}:
-            if service_id not in service_ids:
-                reader.add(file, None, f"summaries.{service_id}", "is not a service id")
 
 
 def merge_crisis(
