@@ -28,6 +28,7 @@ from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.crisis import CrisisDetector
 from bot.matching.index import word_terms
 from bot.matching.languages import OTHER, LanguageGuesser
+from bot.matching.languages import warm_up as warm_up_languages
 from bot.matching.matcher import MIN_SCORE, Candidate, Hit, Matcher, Ranked
 
 MAX_ALTERNATIVES = 2
@@ -85,6 +86,7 @@ class Engine:
         )
         self._never_quote = self.crisis.phrase_words | self._who_and_where
         self.languages = LanguageGuesser(kb)
+        warm_up_languages()  # lingua's models and the word lists: not while a resident waits
 
     # ------------------------------------------------------------------ entry point
 

@@ -53,6 +53,12 @@ class SearchIndex:
     longest_foreign: int = 1
     foreign_roots: dict[str, set[str]] = field(default_factory=dict)
     _roots: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    # First words of the multi-word foreign synonyms, by stem ("tr:aile") and as written
+    # ("tr~aile"): a phrase is only looked for where one of them stands.
+    _foreign_firsts: set[str] = field(default_factory=set, repr=False)
+    _groups: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> SearchIndex:
@@ -138,6 +144,10 @@ class SearchIndex:
                 roots.update(w for w in words if len(w) >= MIN_ROOT_LENGTH)
                 stemmed = f"{lang}:" + " ".join(stemmer(w) for w in words)
                 whole = f"{lang}~" + " ".join(words)
+                if len(words) > 1:
+                    self._foreign_firsts.update(
+                        (f"{lang}:{stemmer(words[0])}", f"{lang}~{words[0]}")
+                    )
                 for term in (stemmed, whole):
                     for value in canonical:
                         group = tuple(content_words(value))
@@ -153,6 +163,12 @@ class SearchIndex:
         begins with "fatura"), which catches suffixes a stemmer leaves on."""
         if not self.foreign:
             return ()
+        key = tuple(words)
+        cached = self._groups.get(key)
+        if cached is not None:
+            return cached
+        if len(self._groups) > MAX_CACHED_ROOTS:
+            self._groups.clear()  # any words may arrive: the cache must not grow forever
         found: list[tuple[str, ...]] = []
         for lang, stemmer in FOREIGN_STEMMERS.items():
             groups = self.foreign.get(f"{lang}:" + " ".join(stemmer(w) for w in words))
@@ -161,7 +177,16 @@ class SearchIndex:
                 groups = self.foreign.get(f"{lang}~{rooted}")
             if groups:
                 found.extend(groups)
-        return tuple(found)
+        self._groups[key] = tuple(found)
+        return self._groups[key]
+
+    def may_start_foreign_phrase(self, word: str) -> bool:
+        """Whether a multi-word synonym of a resident language can begin with this word."""
+        return any(
+            f"{lang}:{stemmer(word)}" in self._foreign_firsts
+            or f"{lang}~{self._root(lang, word)}" in self._foreign_firsts
+            for lang, stemmer in FOREIGN_STEMMERS.items()
+        )
 
     def _root(self, lang: str, word: str) -> str:
         key = (lang, word)

@@ -162,5 +162,8 @@ def _any_known(words: list[str]) -> bool:
 
 def warm_up() -> None:
     """Load lingua's models now rather than while the first resident waits."""
+    from wordfreq import zipf_frequency
+
     _lingua("warm")
-    _any_known(["warm"])
+    for lang in ("nl", "en", "tr", "pl"):
+        zipf_frequency("warm", lang)

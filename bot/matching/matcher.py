@@ -212,8 +212,9 @@ class Matcher:
         """Multi-word synonyms of the residents' own languages, in any word form ("aile
         doktorum" is "aile doktoru")."""
         units: list[_Unit] = []
+        starts = [i for i, w in enumerate(words) if self.index.may_start_foreign_phrase(w)]
         for size in range(2, self.index.longest_foreign + 1):
-            for start in range(len(words) - size + 1):
+            for start in (i for i in starts if i + size <= len(words)):
                 groups = self.index.foreign_groups(words[start : start + size])
                 if groups:
                     expansions: dict[str, tuple[float, str]] = {}
