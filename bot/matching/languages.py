@@ -21,6 +21,7 @@ import re
 from functools import lru_cache
 
 from bot.knowledge.model import KnowledgeBase
+from bot.matching.lexicon import is_known_word
 from bot.matching.text import fold
 
 SERVED = ("nl", "en", "tr", "ar", "pl", "uk")
@@ -28,6 +29,7 @@ OTHER = "other"
 MIN_WORDS = 2  # one word ("ok", "huisarts", "3524") never changes the language
 LONG_MESSAGE = 5  # from this many words a message is long enough to call "none of ours"
 MIN_KNOWN_SHARE = 0.4  # of the words of a long message, in the language lingua picked
+OTHER_SHARE = 0.25  # below this in every Latin-script language of ours: another language
 MIN_CONFIDENCE = 0.6
 
 _ARABIC = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
@@ -50,7 +52,8 @@ _DARIJA_WORDS = frozenset(
     bzaf bezzaf rani rah ana nta nti ndir ndiro wlidi wldi bnti drari khoya khti mmi bba lflous
     flous lkhdma khdma mzyan mezyan safi wakha daba lyoum ghadi kayn kayna makaynch mabghitch
     3ndi 3andi 3andna m3a f7al hna fin fen 3lach 3lah chkon ch7al kanhtaj nhtaj mrid mrida
-    tbib tbiba sbitar""".split()
+    tbib tbiba sbitar mrati khassni khassha khasso mnin bach walakin bzzaf ghir wakha diali
+    ma3rftch kanbghi kan3ref n3ref lmghrib lmaghrib""".split()
 )
 # Dutch names of Dutch things, written the same way in a Turkish, Arabic or Polish message.
 DUTCH_NAMES = frozenset(
@@ -71,8 +74,11 @@ class LanguageGuesser:
     """Guesses a message's language; built once per knowledge base (its names are ignored)."""
 
     def __init__(self, kb: KnowledgeBase):
+        # Names of places and neighbourhoods, but not their ordinary words ("Lunetten Wil Wel",
+        # "Hart van Hoograven"): "wil" and "van" still say a message is Dutch.
         names = {w for s in kb.services.values() for w in _words(s.name)}
         names |= {w for a in kb.areas.values() for n in a.place_names for w in _words(n)}
+        names = {w for w in names if not is_known_word(w)}
         self.ignored = frozenset(fold(w) for w in DUTCH_NAMES) | names
 
     def guess(self, text: str) -> str | None:
@@ -150,14 +156,18 @@ def _lingua(text: str) -> tuple[str | None, float]:
 
 
 def _known_share(words: list[str], lang: str) -> float:
+    """The share of the message's words (of three letters or more: "mi", "no", "sa" are words
+    in too many languages) that are ordinary words of `lang`."""
     from wordfreq import zipf_frequency
 
-    return sum(1 for w in words if zipf_frequency(w, lang) >= 1.5) / len(words)
+    longer = [w for w in words if len(w) >= 3] or words
+    return sum(1 for w in longer if zipf_frequency(w, lang) >= 1.5) / len(longer)
 
 
 def _any_known(words: list[str]) -> bool:
-    """Whether the words read as one of the Latin-script languages the bot speaks."""
-    return any(_known_share(words, lang) >= MIN_KNOWN_SHARE for lang in ("nl", "en", "tr", "pl"))
+    """Whether the words could be one of the Latin-script languages the bot speaks: a Dutch
+    message full of compounds ("buurtactiviteit", "wijkwebsite") still has its little words."""
+    return any(_known_share(words, lang) >= OTHER_SHARE for lang in ("nl", "en", "tr", "pl"))
 
 
 def warm_up() -> None:
