@@ -230,7 +230,7 @@ def test_knowledge_is_accepted_after_the_command_too(knowledge_copy, command):
     write_service(directory, GOOD_SERVICE.replace("030-1234567", "030-12"))
     out = io.StringIO()
     code = main([*command, "--knowledge", str(directory)], stdin=io.StringIO(""), stdout=out)
-    assert code != 0 and "proef.yaml:14: proef-plek.contact.phone" in out.getvalue()
+    assert code != 0 and "proef.yaml:15: proef-plek.contact.phone" in out.getvalue()
 
 
 @pytest.mark.parametrize("kind", ["fifo", "dev-zero", "directory"])

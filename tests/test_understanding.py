@@ -40,6 +40,9 @@ def crisis(kb) -> CrisisDetector:
         ("iedereen is beter af zonder mij", "zelfmoordpreventie-113"),
         ("ik wil niet meer wakker worden", "zelfmoordpreventie-113"),
         ("there's no point in going on", "zelfmoordpreventie-113"),
+        # dark humour is still taken seriously
+        ("ik wil dood haha", "zelfmoordpreventie-113"),
+        ("i want to die lol", "zelfmoordpreventie-113"),
         # violence at home, a child in danger, voices that command
         ("als mijn man dronken is knijpt hij mijn keel dicht", "veilig-thuis-utrecht"),
         ("ik ben bang voor hem als hij thuiskomt", "veilig-thuis-utrecht"),
@@ -70,6 +73,9 @@ def test_emergencies_in_everyday_words_get_the_emergency_reply(crisis, message, 
         "mijn opa is overleden en ik mis hem",
         "ik wil stemmen bij de gemeenteraadsverkiezingen",
         "mijn kind is bang om alleen thuis te zijn",
+        # a story or a course: however many alarming words it holds
+        "in het boek dat ik lees hoort de hoofdpersoon stemmen, is een psychose echt zo?",
+        "we keken een film waarin iemand van een brug springt, wat was die hulplijn?",
     ],
 )
 def test_look_alikes_never_get_the_emergency_reply(crisis, message):

@@ -122,6 +122,7 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
         crisis_calm=markers["calm"],
         crisis_distance=markers["distance"],
         crisis_now=markers["now"],
+        crisis_frames=markers["frames"],
         crisis_examples=examples,
     )
 
@@ -313,7 +314,7 @@ def _load_crisis(reader: _Reader, path: Path) -> tuple[
         list(data.get("required_services") or []),
         tuple(data.get("not_typos") or ()),
         concepts,
-        {name: _local_tuple(data.get(name)) for name in ("calm", "distance", "now")},
+        {name: _local_tuple(data.get(name)) for name in ("calm", "distance", "now", "frames")},
     )
 
 

@@ -136,6 +136,7 @@ class KnowledgeBase:
     crisis_calm: dict[str, tuple[str, ...]] = field(default_factory=dict)
     crisis_distance: dict[str, tuple[str, ...]] = field(default_factory=dict)
     crisis_now: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    crisis_frames: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # crisis_examples.yaml: rule id (or "none") -> messages the learned safety net learns from.
     crisis_examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
 

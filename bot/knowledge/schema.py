@@ -426,6 +426,13 @@ CRISIS_FILE = Field(
             required_nl=False,
         ),
         per_language(
+            "frames",
+            "Words that put the whole message in a story, a course or a joke ('film', 'cursus', "
+            "'haha'): they silence every alarming signal, unless a `now` word is there too.",
+            _LOCAL_TEXTS,
+            required_nl=False,
+        ),
+        per_language(
             "now",
             "Words that say it is happening now ('nu', 'weer'): `distance` then silences nothing.",
             _LOCAL_TEXTS,

@@ -105,12 +105,14 @@ class CrisisDetector:
                     unless,
                 )
             )
+
         def phrases(per_language: dict[str, tuple[str, ...]]) -> tuple[Words, ...]:
             return tuple(w for ps in per_language.values() for p in ps if (w := tuple(tokens(p))))
 
         self._rule_by_id = {rule.id: rule for rule in kb.crisis}
         self.calm = phrases(kb.crisis_calm)
         self.now = phrases(kb.crisis_now)
+        self.frames = phrases(kb.crisis_frames)
         # The past, a story, a course: silence one signal like every rule's own `unless`.
         self.rules = [
             _Rule(r.rule, r.certain, r.possible, r.unless + phrases(kb.crisis_distance))
@@ -199,11 +201,16 @@ class CrisisDetector:
                 else:
                     found.setdefault(frozenset(where), label)
             return [
-                label for spot, label in found.items()
+                label
+                for spot, label in found.items()
                 if not any(spot < other for other in found)  # inside a longer one: the same
             ]
 
         happening_now = any(_find(words, n, 0, same, negations=False) for n in self.now)
+        # A film, a course, a joke: the whole message is at a distance, however many signals.
+        framed = not happening_now and any(
+            _find(words, f, 0, self._harmless, negations=False) is not None for f in self.frames
+        )
         certain: list[tuple[CrisisRule, str]] = []
         possible: list[tuple[CrisisRule, str]] = []
         for compiled in self.rules:
@@ -217,9 +224,13 @@ class CrisisDetector:
                 continue
             # An `unless` word makes one alarming signal harmless ("EHBO cursus bewusteloos");
             # two different ones still make an emergency ("wesp gestoken, kan niet ademen").
-            if len(signals) < 2 and not happening_now and any(
-                _find(words, u, 0, self._harmless, negations=False) is not None
-                for u in compiled.unless
+            if framed or (
+                len(signals) < 2
+                and not happening_now
+                and any(
+                    _find(words, u, 0, self._harmless, negations=False) is not None
+                    for u in compiled.unless
+                )
             ):
                 continue
             (certain if strong else possible).append((rule, signals[0]))
@@ -255,7 +266,8 @@ class CrisisDetector:
         if size >= MIN_TYPO_LENGTH - 1 and not self._is_real(typed):
             nearby = [w for n in range(size - 2, size + 3) for w in self._long_by_size.get(n, ())]
             candidates |= {
-                w for w, _, _ in process.extract(
+                w
+                for w, _, _ in process.extract(
                     typed, nearby, scorer=Levenshtein.distance, score_cutoff=2, limit=None
                 )
             }
@@ -267,8 +279,10 @@ class CrisisDetector:
     def _same_word(self, typed: str, wanted: str) -> bool:
         if typed == wanted:
             return True
-        if len(typed) > MIN_STEM_LENGTH and len(wanted) >= MIN_STEM_LENGTH and any(
-            stemmer(typed) == stemmer(wanted) for stemmer in self._stemmers(wanted)
+        if (
+            len(typed) > MIN_STEM_LENGTH
+            and len(wanted) >= MIN_STEM_LENGTH
+            and any(stemmer(typed) == stemmer(wanted) for stemmer in self._stemmers(wanted))
         ):
             return True  # in the word's own language: Dutch "slaap" is not English "slaps"
         if (
@@ -424,6 +438,11 @@ def _vocabulary(kb: KnowledgeBase) -> frozenset[str]:
         for p in ps
         for w in tokens(p.replace("+", " "))
     }
-    crisis_words |= {w for langs in kb.crisis_concepts.values() for ps in langs.values()
-                     for p in ps for w in tokens(p)}
+    crisis_words |= {
+        w
+        for langs in kb.crisis_concepts.values()
+        for ps in langs.values()
+        for p in ps
+        for w in tokens(p)
+    }
     return frozenset(w for text in texts for w in tokens(text)) - crisis_words

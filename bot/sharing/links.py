@@ -13,6 +13,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import segno
@@ -29,44 +30,45 @@ _BOT_USERNAME = re.compile(r"^[a-z][a-z0-9_]{1,28}bot$", re.IGNORECASE)
 QR_ERROR_CORRECTION = "m"
 
 
-@dataclass(frozen=True)
-class DeepLink:
-    """A validated link into the bot: what it presets and where it points."""
+class _PresetLink:
+    """What every link into Routewijzer shares: a validated preset, and files named after it."""
 
-    bot_username: str
     preset: Preset
+    stem_prefix: ClassVar[str]
 
     @property
     def payload(self) -> str:
         return self.preset.payload
+
+    @property
+    def file_stem(self) -> str:
+        return f"{self.stem_prefix}{self.payload}"
+
+
+@dataclass(frozen=True)
+class DeepLink(_PresetLink):
+    """A validated link into the bot: what it presets and where it points."""
+
+    bot_username: str
+    preset: Preset
+    stem_prefix: ClassVar[str] = "routewijzer-"
 
     @property
     def url(self) -> str:
         return f"https://t.me/{self.bot_username}?start={self.payload}"
 
-    @property
-    def file_stem(self) -> str:
-        return f"routewijzer-{self.payload}"
-
 
 @dataclass(frozen=True)
-class WebLink:
+class WebLink(_PresetLink):
     """A validated link into the web chat (`run_bot.py web`): the same preset, any browser."""
 
     base_url: str  # as web_url() returns it: https://..., no trailing slash
     preset: Preset
-
-    @property
-    def payload(self) -> str:
-        return self.preset.payload
+    stem_prefix: ClassVar[str] = "routewijzer-web-"
 
     @property
     def url(self) -> str:
         return f"{self.base_url}/?start={self.payload}"
-
-    @property
-    def file_stem(self) -> str:
-        return f"routewijzer-web-{self.payload}"
 
 
 def web_url(given: str | None) -> str | None:
