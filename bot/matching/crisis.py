@@ -81,8 +81,10 @@ class _Rule:
 class CrisisDetector:
     def __init__(self, kb: KnowledgeBase, learned: bool = False):
         # The learned safety net (crisis_model.py) adds safety lines where the rules are silent;
-        # `check` and tests of the rules themselves leave it out.
-        self.model = model_for(kb) if learned else None
+        # `check` and tests of the rules themselves leave it out. It is fitted (or read from
+        # its cache) when a message first needs it, not when the bot starts.
+        self._kb = kb
+        self._learned = learned
         concepts = {
             name: tuple(w for ps in langs.values() for p in ps if (w := tuple(tokens(p))))
             for name, langs in kb.crisis_concepts.items()
@@ -156,8 +158,9 @@ class CrisisDetector:
     def detect(self, text: str) -> CrisisHit | None:
         """The emergency in a message: certain, possible (safety net), or None."""
         hit = self._by_rules(text)
-        if hit is None and self.model is not None:
-            found = self.model.assess(text)
+        model = model_for(self._kb) if hit is None and self._learned else None
+        if model is not None:
+            found = model.assess(text)
             if found and found[0] in self._rule_by_id:
                 rule = self._rule_by_id[found[0]]
                 return CrisisHit((rule.id,), rule.services, (LEARNED,), certain=False)

@@ -9,15 +9,20 @@ confident enough that a message is an emergency, the resident gets their answer 
 safety line and an "Ik ben nu in gevaar" button: never the emergency reply on a guess alone.
 
 scikit-learn's logistic regression is the standard, well-tested tool for exactly this: fitted
-once per process in one to two seconds, a message costs a fraction of a millisecond.
+in one to two seconds when a message first needs it (and kept in the user's cache directory, so
+the next start reads it in milliseconds), a message costs a fraction of a millisecond.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import threading
 import warnings
+from pathlib import Path
 
+import sklearn
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
@@ -87,11 +92,46 @@ def model_for(kb: KnowledgeBase) -> CrisisModel | None:
         if service.urgent:
             continue
         ordinary.extend(e for items in service.examples.values() for e in items)
-    key = hashlib.sha256(repr(sorted(examples.items())).encode()).hexdigest()
+    key = hashlib.sha256(
+        repr((sklearn.__version__, THRESHOLD, sorted(examples.items()))).encode()
+    ).hexdigest()[:32]
     with _LOCK:
         if key not in _MODELS:
-            _MODELS[key] = CrisisModel(examples)
+            _MODELS[key] = _cached(key) or _fitted(key, examples)
         return _MODELS[key]
+
+
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "routewijzer"
+
+
+def _cached(key: str) -> CrisisModel | None:
+    """A model fitted before on exactly these examples, by this user (the directory is the
+    bot user's own, 0700): reading it takes milliseconds instead of a second or two."""
+    path = _cache_dir() / f"crisis-model-{key}.pickle"
+    try:
+        if path.stat().st_uid != os.getuid():
+            return None
+        with path.open("rb") as file:
+            model = pickle.load(file)
+        return model if isinstance(model, CrisisModel) else None
+    except (OSError, pickle.UnpicklingError, AttributeError, EOFError, ImportError):
+        return None
+
+
+def _fitted(key: str, examples: dict[str, list[str]]) -> CrisisModel:
+    model = CrisisModel(examples)
+    directory = _cache_dir()
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        partial = directory / f".crisis-model-{key}.{os.getpid()}"
+        with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
+            pickle.dump(model, f)
+        partial.replace(directory / f"crisis-model-{key}.pickle")
+    except OSError:
+        pass  # no cache (read-only home): fitted again next start, nothing worse
+    return model
 
 
 def _prepare(text: str) -> str:
