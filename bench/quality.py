@@ -44,6 +44,8 @@ DEFAULT_SETS = {
     "development": [DATA / "labelled.yaml", DATA / "dev_fresh.yaml", DATA / "dev_crisis.yaml"],
     "held-out": [DATA / "heldout.yaml"],
 }
+# Residents' own languages: one set each, written before the bot had any vocabulary in them.
+LANGUAGE_SETS = {lang: DATA / f"lang_{lang}.yaml" for lang in ("tr", "ar", "pl", "uk")}
 
 
 @dataclass
@@ -299,11 +301,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, nargs="+",
                         help="score these files as one set instead of the two default sets")
     parser.add_argument("--knowledge", type=Path, default=ROOT / "knowledge")
+    parser.add_argument("--languages", action="store_true",
+                        help="only the per-language sets (bench/data/lang_*.yaml)")
     parser.add_argument("--misses", type=int, default=30,
                         help="how many development misses of each kind to list "
                              "(held-out misses are always all listed)")
     args = parser.parse_args(argv)
     kb = load_knowledge(args.knowledge)
+    if args.languages:
+        return languages_report(kb, args.misses)
     sets = {"given": args.data} if args.data else DEFAULT_SETS
     named: dict[str, Score] = {}
     for name, paths in sets.items():
@@ -320,6 +326,25 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n== Routewijzer misses on {name}"
               + (" (all of them)" if held_out else f" (at most {args.misses} of each kind)"))
         print_misses(score, None if held_out else args.misses)
+    languages_report(kb, args.misses)
+    return 0
+
+
+def languages_report(kb: KnowledgeBase, misses: int, out=sys.stdout) -> int:
+    """Top-1, top-3 and crisis recall per resident language, then each language's misses."""
+    scores = {}
+    for lang, path in LANGUAGE_SETS.items():
+        if path.exists():
+            scores[lang] = evaluate(kb, load_items([path]), baselines=False)[0]
+    out.write(f"\n== per language ({', '.join(p.name for p in LANGUAGE_SETS.values())})\n")
+    out.write(f"{'language':<10} {'n':>4} {'top-1':>8} {'top-3':>8} {'crisis recall':>14} "
+              f"{'false alarms':>13}\n")
+    for lang, s in scores.items():
+        out.write(f"{lang:<10} {s.n:>4} {pct(s.top1, s.n):>8} {pct(s.top3, s.n):>8} "
+                  f"{pct(s.crisis_hits, s.crisis_n):>14} {pct(s.false_alarms, s.benign_n):>13}\n")
+    for lang, s in scores.items():
+        out.write(f"\n== Routewijzer misses in {lang}\n")
+        print_misses(s, misses, out)
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase, Service
+from bot.knowledge.translations import RESIDENT_LANGUAGES
 from bot.knowledge.yaml_source import KnowledgeError, Problem
 from bot.matching.crisis import CrisisDetector
 from bot.matching.matcher import Matcher
@@ -42,6 +43,8 @@ class Report:
     # Not errors: the bot runs, but a resident would read something meant for maintainers.
     warnings: list[Problem] = field(default_factory=list)
     matcher: Matcher | None = None  # built for the examples; /reload serves with it
+    # Not errors either: a place without a summary in a resident language shows its Dutch text.
+    untranslated: list[Problem] = field(default_factory=list)
 
 
 def resident_text_warnings(kb: KnowledgeBase) -> list[Problem]:
@@ -134,6 +137,24 @@ def stale_services(kb: KnowledgeBase, today: date, max_age_years: float) -> list
     )
 
 
+def untranslated_warnings(kb: KnowledgeBase) -> list[Problem]:
+    """Services without a summary in a resident language (tr, ar, pl, uk): their card then
+    shows the Dutch description, which that resident may not read."""
+    languages = [lang for lang in RESIDENT_LANGUAGES if lang in kb.texts]
+    return [
+        Problem(
+            f"translations/{lang}.yaml",
+            None,
+            f"summaries.{service.id}",
+            "is missing",
+            "translate the first sentence of the Dutch description; the card shows Dutch meanwhile",
+        )
+        for lang in languages
+        for service in kb.services.values()
+        if lang not in service.summary and lang not in service.description
+    ]
+
+
 def run_checks(
     directory: Path | str, today: date | None = None, max_age_years: float = DEFAULT_MAX_AGE_YEARS
 ) -> Report:
@@ -144,4 +165,6 @@ def run_checks(
     matcher = Matcher(kb)
     problems, count = example_problems(kb, matcher)
     stale = stale_services(kb, today or date.today(), max_age_years)
-    return Report(kb, problems, stale, count, resident_text_warnings(kb), matcher)
+    return Report(
+        kb, problems, stale, count, resident_text_warnings(kb), matcher, untranslated_warnings(kb)
+    )

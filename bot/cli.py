@@ -15,6 +15,7 @@ from bot.dialogue.engine import Engine
 from bot.frontends.terminal import TerminalChat, numbered_lines, use_utf8
 from bot.knowledge import schema
 from bot.knowledge.loader import DEFAULT_DIRECTORY, load_knowledge
+from bot.knowledge.schema import LANGUAGES
 from bot.knowledge.yaml_source import KnowledgeError
 from bot.matching.crisis import CrisisDetector
 from bot.matching.matcher import Matcher
@@ -69,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
                      "or ROUTEWIJZER_WEB_TRUST_PROXY=1)")
 
     chat = commands.add_parser("chat", help="talk to the bot in this terminal")
-    chat.add_argument("--lang", choices=["nl", "en"], default="nl")
+    chat.add_argument("--lang", choices=list(LANGUAGES), default="nl")
     chat.add_argument(
         "--start",
         default="",
@@ -98,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("question", nargs="?", help="the question (or use --batch -)")
     match.add_argument("--area", help="the resident's area id, e.g. oost")
     match.add_argument(
-        "--lang", choices=["nl", "en"], default="nl", help="language of the descriptions"
+        "--lang", choices=list(LANGUAGES), default="nl", help="language of the descriptions"
     )
     match.add_argument("--top", type=int, default=3)
     match.add_argument("--json", action="store_true", help="one JSON object per question")
@@ -197,6 +198,13 @@ def check_command(directory: Path, max_age: float, out: TextIO) -> int:
     if report.warnings:
         out.write(f"\n{len(report.warnings)} warning(s): residents would read maintainers' text:\n")
         for warning in report.warnings:
+            out.write(f"  {warning}\n")
+    if report.untranslated:
+        out.write(
+            f"\n{len(report.untranslated)} warning(s): places without a summary in a resident "
+            "language (their card shows Dutch):\n"
+        )
+        for warning in report.untranslated:
             out.write(f"  {warning}\n")
     if report.problems:
         out.write(

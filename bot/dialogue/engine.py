@@ -27,6 +27,8 @@ from bot.knowledge.hours import AMSTERDAM, open_state
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.crisis import CrisisDetector
 from bot.matching.index import word_terms
+from bot.matching.languages import OTHER, LanguageGuesser
+from bot.matching.languages import warm_up as warm_up_languages
 from bot.matching.matcher import MIN_SCORE, Candidate, Hit, Matcher, Ranked
 
 MAX_ALTERNATIVES = 2
@@ -83,6 +85,8 @@ class Engine:
             w for name in (*profiles.place_names, *profiles.audience_words) for w in name.split()
         )
         self._never_quote = self.crisis.phrase_words | self._who_and_where
+        self.languages = LanguageGuesser(kb)
+        warm_up_languages()  # lingua's models and the word lists: not while a resident waits
 
     # ------------------------------------------------------------------ entry point
 
@@ -105,6 +109,9 @@ class Engine:
             kind_key = f"kind_{event.value}" if say.has(f"kind_{event.value}") else "kind_other"
             reply = Reply(say("unsupported", kind=say(kind_key)), buttons=self._theme_buttons(say))
             return self._then_open_question(Outcome(state, [reply]))
+        other = self._follow_language(state, event.value)
+        if other is not None:
+            return other
         outcome = self._text(state, event.value)
         # The resident's own words explain this turn's card ("je schreef ‘schulden’"); they are
         # not kept beyond it, in memory or on disk: later cards say "je vroeg naar schulden".
@@ -139,9 +146,43 @@ class Engine:
     def language_for(self, hint: str | None) -> str:
         """The language for a new resident from their platform's language code."""
         code = (hint or "").lower()[:2]
-        if code == "nl" or not hint:
+        if code == "nl" or not hint:  # tr, ar, pl and uk have texts like en
             return "nl"
         return code if code in self.kb.texts else ("en" if "en" in self.kb.texts else "nl")
+
+    def _follow_language(self, state: Conversation, text: str) -> Outcome | None:
+        """Answer in the language the resident writes, unless they chose one with /taal. A
+        message in a language the bot does not speak gets the other-language reply (an
+        emergency it does recognise still goes first); None: go on with the message."""
+        if state.lang_chosen:
+            return None
+        guess = self.languages.guess(text)
+        if guess == OTHER:
+            hit = self.crisis.detect(text)
+            if hit is None or not hit.certain:
+                return self._other_language(state)
+        elif guess in self.kb.texts:
+            state.lang = guess
+        return None
+
+    def _other_language(self, state: Conversation) -> Outcome:
+        """Simple Dutch and English: the emergency numbers, the general front doors with their
+        phone numbers, and a choice of Dutch or English. Never a guess at the need."""
+        texts = [Texts(self.kb, lang) for lang in ("nl", "en") if lang in self.kb.texts]
+        lines = [say("other_language") for say in texts]
+        emergency = [
+            self.kb.services[s] for s in self.kb.emergency_services if s in self.kb.services
+        ]
+        doors = self._front_doors(replace(state, area=None))
+        lines.append("\n".join(_phone_line(s) for s in emergency if s.contact.phones))
+        lines.append("\n".join(_phone_line(s) for s in doors if s.contact.phones))
+        choices = tuple(
+            Button(say(f"button_language_{say.lang}"), buttons.encode(Kind.LANGUAGE, say.lang))
+            for say in texts
+        )
+        state.step = "idle"
+        reply = Reply("\n\n".join(line for line in lines if line), buttons=(choices,))
+        return Outcome(state, [reply], tag="other_language")
 
     # ------------------------------------------------------------------ what questions use
 
@@ -767,3 +808,8 @@ def _first_sentence(text: str) -> str:
 
 def _short(label: str) -> str:
     return label if len(label) <= BUTTON_LABEL_LIMIT else label[: BUTTON_LABEL_LIMIT - 1] + "…"
+
+
+def _phone_line(service: Service) -> str:
+    """'Alarmnummer 112: 112' for the other-language reply: a name and a number to call."""
+    return f"{service.name}: {' / '.join(service.contact.phones)}"

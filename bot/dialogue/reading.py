@@ -60,6 +60,32 @@ _THANKS = frozenset(
 )
 _HELP = frozenset("hulp help vraag vragen info informatie iets".split())
 
+# The same in Turkish, Arabic, Polish and Ukrainian, folded as tokens() folds them (ı -> i,
+# ł -> l, accents and Arabic tashkeel gone). Kept apart so each language can be checked alone.
+_NOW |= frozenset(
+    "simdi acil hemen bugun الان الآن عاجل حالا اليوم دابا teraz pilne pilnie natychmiast "
+    "dzisiaj dzis зараз терміново негайно сьогодні".split()
+)
+_LATER += (
+    "bekleyebilir", "acele yok", "acil degil", "يمكن ان ينتظر", "ليس عاجلا", "مش مستعجل",
+    "moze poczekac", "nie pilne", "nie spieszy sie", "може почекати", "не терміново",
+)
+_NEGATIONS |= frozenset("degil yok لا ليس مش ما nie не ні".split())
+_YES |= frozenset("evet tamam olur نعم ايوه اه ايه واخا tak jasne dobrze так добре ага".split())
+_NO |= frozenset("hayir yok لا nie ні".split())
+_DONT_KNOW += (
+    "bilmiyorum", "fikrim yok", "farketmez", "fark etmez", "لا اعرف", "ما بعرف", "معرفتش",
+    "ماعرفتش", "nie wiem", "wszystko jedno", "не знаю", "без різниці",
+)
+_GREETINGS |= frozenset(
+    "selam merhaba mrb gunaydin مرحبا السلام اهلا سلام czesc dzien dobry witam hej привіт "
+    "вітаю добрий день".split()
+)
+_THANKS |= frozenset(
+    "tesekkurler tesekkur sagol sagolun شكرا مشكور dziekuje dzieki дякую спасибі".split()
+)
+_HELP |= frozenset("yardim مساعده pomoc pomocy допомога допомогу".split())
+
 
 @dataclass
 class Reading:

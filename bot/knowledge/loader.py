@@ -23,6 +23,11 @@ from bot.knowledge.model import (
     Service,
     Theme,
 )
+from bot.knowledge.translations import (
+    load_translations,
+    merge_crisis,
+    with_summaries,
+)
 from bot.knowledge.yaml_source import KnowledgeError, Problem, read_yaml
 
 DEFAULT_DIRECTORY = Path(__file__).resolve().parents[2] / "knowledge"
@@ -92,6 +97,10 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
     crisis, required, not_typos, concepts, markers = _load_crisis(reader, directory / "crisis.yaml")
     texts = _load_texts(reader, directory / "texts")
     about = _load_about(reader, directory / "about.yaml")
+    translated = directory / "translations"
+    translations = load_translations(reader, translated)
+    services = with_summaries(services, translations)
+    crisis = merge_crisis(reader, translated, translations, crisis, concepts, markers)
     examples = _load_crisis_examples(reader, directory / "crisis_examples.yaml", crisis)
 
     _check_references(reader, services, themes, audiences, areas, crisis, required)

@@ -45,9 +45,11 @@ class Service:
     notes: str | None = None
     file: str = ""
     line: int = 0
+    # One sentence per resident language (tr, ar, pl, uk) from knowledge/translations/.
+    summary: dict[str, str] = field(default_factory=dict)
 
     def describe(self, lang: str) -> str:
-        return self.description.get(lang) or self.description["nl"]
+        return self.description.get(lang) or self.summary.get(lang) or self.description["nl"]
 
     def hours_note(self, lang: str) -> str | None:
         return self.opening_hours_note.get(lang) or self.opening_hours_note.get("nl")

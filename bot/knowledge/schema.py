@@ -17,7 +17,10 @@ from rapidfuzz import process
 from bot.knowledge import formats
 from bot.knowledge.yaml_source import LineDict, LineList, Problem
 
-LANGUAGES = ("nl", "en")
+LANGUAGES = ("nl", "en", "tr", "ar", "pl", "uk")
+# The languages maintainers write every resident text in; the residents' own languages (tr, ar,
+# pl, uk) have the bot's texts, names and place summaries, and fall back to Dutch elsewhere.
+MAINTAINED_LANGUAGES = ("nl", "en")
 # The ways a resident can reach a place, each with its own hours: a phone line that closes at
 # 13:00 must not make the card call the desk closed (gemeente-utrecht, audit 2026-12).
 CHANNELS = ("phone", "walk_in", "chat")
@@ -64,7 +67,8 @@ def per_language(
             lang,
             inner.kind,
             f"{doc} ({lang})",
-            required=every_language or (required_nl and lang == "nl"),
+            required=(every_language and lang in MAINTAINED_LANGUAGES)
+            or (required_nl and lang == "nl"),
             item=inner.item,
             min_items=inner.min_items if lang == "nl" else 0,
         )
@@ -669,6 +673,52 @@ def _json(spec: Field) -> dict[str, Any]:
     return out
 
 
+_WORDS = Field("words", "list", "Words and phrases.", item=Field("item", "text", ""))
+
+TRANSLATIONS_FILE = Field(
+    "translations-file",
+    "object",
+    "Everything of one resident language (tr, ar, pl, uk) beside the bot's texts: a summary of "
+    "each place and the words of emergencies. The file name is the language.",
+    fields=(
+        Field(
+            "summaries",
+            "dict",
+            "Service id -> one sentence: what the place does, a faithful translation of the "
+            "first sentence of its Dutch description. The place's name stays as it is.",
+            item=Field("item", "text", ""),
+        ),
+        Field(
+            "crisis",
+            "object",
+            "Emergency words in this language, added to knowledge/crisis.yaml.",
+            fields=(
+                Field(
+                    "concepts",
+                    "dict",
+                    "Concept name from crisis.yaml -> words and phrases in this language.",
+                    item=_WORDS,
+                ),
+                Field(
+                    "phrases",
+                    "dict",
+                    "Crisis rule id -> phrases in this language that signal it.",
+                    item=_WORDS,
+                ),
+                Field(
+                    "unless",
+                    "dict",
+                    "Crisis rule id -> words in this language that make one signal harmless.",
+                    item=_WORDS,
+                ),
+                Field("calm", "list", "Words that say it is not urgent now.", item=_WORDS.item),
+                Field("distance", "list", "The past, a story, a course.", item=_WORDS.item),
+                Field("now", "list", "It is happening now.", item=_WORDS.item),
+            ),
+        ),
+    ),
+)
+
 SCHEMAS: dict[str, tuple[Field, str]] = {
     "services": (SERVICES_FILE, "Routewijzer services file (knowledge/services/*.yaml)"),
     "areas": (AREAS_FILE, "Routewijzer areas (knowledge/areas.yaml)"),
@@ -682,4 +732,8 @@ SCHEMAS: dict[str, tuple[Field, str]] = {
     ),
     "texts": (TEXTS_FILE, "Routewijzer texts (knowledge/texts/*.yaml)"),
     "about": (ABOUT_FILE, "Routewijzer about text (knowledge/about.yaml)"),
+    "translations": (
+        TRANSLATIONS_FILE,
+        "Routewijzer resident language (knowledge/translations/*.yaml)",
+    ),
 }

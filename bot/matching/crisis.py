@@ -36,6 +36,7 @@ from bot.knowledge.model import CrisisRule, KnowledgeBase
 from bot.matching.crisis_model import model_for
 from bot.matching.lexicon import is_known_word
 from bot.matching.profile import writer_group
+from bot.matching.stemming import STEMMERS as FOREIGN_STEMMERS
 from bot.matching.text import stem, stem_en, tokens
 
 MAX_GAP = 1  # words allowed between the words of a phrase, in total
@@ -45,10 +46,10 @@ MIN_HEAD_LENGTH = 5  # "slaappillen" ends in "pillen": a compound's head says wh
 MIN_MODIFIER_LENGTH = 3  # ... but "beleven" is no kind of "leven"
 NEGATIONS = frozenset(
     "niet geen nooit zonder not no never without t dont didnt doesnt isnt wasnt".split()
-)
+) | frozenset("nie не".split())  # Polish, Ukrainian; Turkish says "not" inside the verb
 LEARNED = "(learned)"  # the phrase a hit of the learned safety net reports
 _CONCEPT = re.compile(r"@([\w-]+)")
-_STEMMERS = {"nl": stem, "en": stem_en}
+_STEMMERS = {"nl": stem, "en": stem_en, **FOREIGN_STEMMERS}
 
 Words = tuple[str, ...]
 Element = tuple[Words, ...]  # alternatives: any one of them satisfies the element

@@ -22,12 +22,6 @@ import threading
 import warnings
 from pathlib import Path
 
-import sklearn
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.pipeline import make_pipeline, make_union
-
 from bot.knowledge.model import KnowledgeBase
 from bot.matching.text import tokens
 
@@ -43,6 +37,13 @@ _LOCK = threading.Lock()
 
 class CrisisModel:
     def __init__(self, examples: dict[str, list[str]]):
+        # scikit-learn is imported here, not at start-up: a command that reads no message
+        # (check, link, a start) never pays for it.
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+        from sklearn.pipeline import make_pipeline, make_union
+
         texts, labels = [], []
         for label, messages in examples.items():
             for message in messages:
@@ -92,8 +93,10 @@ def model_for(kb: KnowledgeBase) -> CrisisModel | None:
         if service.urgent:
             continue
         ordinary.extend(e for items in service.examples.values() for e in items)
+    from importlib.metadata import version
+
     key = hashlib.sha256(
-        repr((sklearn.__version__, THRESHOLD, sorted(examples.items()))).encode()
+        repr((version("scikit-learn"), THRESHOLD, sorted(examples.items()))).encode()
     ).hexdigest()[:32]
     with _LOCK:
         if key not in _MODELS:

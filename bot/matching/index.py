@@ -14,12 +14,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from bot.knowledge.model import KnowledgeBase, Service
+from bot.matching.stemming import STEMMERS as FOREIGN_STEMMERS
 from bot.matching.text import content_words, stem, stem_en, tokens
 
 FIELD_WEIGHTS = {"keywords": 3.0, "name": 2.5, "examples": 1.2, "description": 0.8}
 MAX_PHRASE_WORDS = 4
 PHRASE_PART_SHARE = 0.5
 MIN_FUZZY_LENGTH = 4
+MAX_CACHED_ROOTS = 65536
+MIN_ROOT_LENGTH = 4  # a synonym word this long also finds longer words that begin with it
 MIN_NUMBER_LENGTH = 3  # a number alone is a term only from 3 digits: "112", "113"
 
 
@@ -44,6 +47,18 @@ class SearchIndex:
     synonyms: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
     longest_synonym: int = 1
     fuzzy_words: list[str] = field(default_factory=list)
+    # Synonyms of the residents' own languages by their stems ("tr:borç" -> schulden), so every
+    # form of a word finds them ("borçlarım", "borcum"); see bot/matching/stemming.py.
+    foreign: dict[str, tuple[tuple[str, ...], ...]] = field(default_factory=dict)
+    longest_foreign: int = 1
+    foreign_roots: dict[str, set[str]] = field(default_factory=dict)
+    _roots: dict[tuple[str, str], str] = field(default_factory=dict, repr=False)
+    # First words of the multi-word foreign synonyms, by stem ("tr:aile") and as written
+    # ("tr~aile"): a phrase is only looked for where one of them stands.
+    _foreign_firsts: set[str] = field(default_factory=set, repr=False)
+    _groups: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> SearchIndex:
@@ -116,6 +131,75 @@ class SearchIndex:
                         merged[folded].append(words)
                 self.longest_synonym = max(self.longest_synonym, len(folded.split()))
         self.synonyms = {k: tuple(v) for k, v in merged.items()}
+        self._add_foreign(kb)
+
+    def _add_foreign(self, kb: KnowledgeBase) -> None:
+        merged: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for lang, stemmer in FOREIGN_STEMMERS.items():
+            roots = self.foreign_roots.setdefault(lang, set())
+            for key, canonical in kb.synonyms.get(lang, {}).items():
+                words = tokens(key)
+                if not words:
+                    continue
+                roots.update(w for w in words if len(w) >= MIN_ROOT_LENGTH)
+                stemmed = f"{lang}:" + " ".join(stemmer(w) for w in words)
+                whole = f"{lang}~" + " ".join(words)
+                if len(words) > 1:
+                    self._foreign_firsts.update(
+                        (f"{lang}:{stemmer(words[0])}", f"{lang}~{words[0]}")
+                    )
+                for term in (stemmed, whole):
+                    for value in canonical:
+                        group = tuple(content_words(value))
+                        if group and group not in merged[term]:
+                            merged[term].append(group)
+                self.longest_foreign = max(self.longest_foreign, len(words))
+        self.foreign = {k: tuple(v) for k, v in merged.items()}
+
+    def foreign_groups(self, words: list[str]) -> tuple[tuple[str, ...], ...]:
+        """The canonical word groups these words (one or a phrase) stand for in any of the
+        residents' own languages, whatever form they are written in: by the language's stem,
+        or else by the longest word of its synonyms each word begins with ("faturalarımı"
+        begins with "fatura"), which catches suffixes a stemmer leaves on."""
+        if not self.foreign:
+            return ()
+        key = tuple(words)
+        cached = self._groups.get(key)
+        if cached is not None:
+            return cached
+        if len(self._groups) > MAX_CACHED_ROOTS:
+            self._groups.clear()  # any words may arrive: the cache must not grow forever
+        found: list[tuple[str, ...]] = []
+        for lang, stemmer in FOREIGN_STEMMERS.items():
+            groups = self.foreign.get(f"{lang}:" + " ".join(stemmer(w) for w in words))
+            if not groups:
+                rooted = " ".join(self._root(lang, w) for w in words)
+                groups = self.foreign.get(f"{lang}~{rooted}")
+            if groups:
+                found.extend(groups)
+        self._groups[key] = tuple(found)
+        return self._groups[key]
+
+    def may_start_foreign_phrase(self, word: str) -> bool:
+        """Whether a multi-word synonym of a resident language can begin with this word."""
+        return any(
+            f"{lang}:{stemmer(word)}" in self._foreign_firsts
+            or f"{lang}~{self._root(lang, word)}" in self._foreign_firsts
+            for lang, stemmer in FOREIGN_STEMMERS.items()
+        )
+
+    def _root(self, lang: str, word: str) -> str:
+        key = (lang, word)
+        if key not in self._roots:
+            if len(self._roots) > MAX_CACHED_ROOTS:
+                self._roots.clear()  # any word may arrive: the cache must not grow forever
+            roots = self.foreign_roots.get(lang, set())
+            self._roots[key] = word if word in roots else next(
+                (word[:k] for k in range(len(word) - 1, MIN_ROOT_LENGTH - 1, -1)
+                 if word[:k] in roots),
+                word,
+            )
+        return self._roots[key]
 
     def known(self, term: str) -> bool:
         return term in self.postings

@@ -166,8 +166,10 @@ class Matcher:
             exact = [t for t in word_terms(word) if self.index.known(t)]
             for term in exact:
                 expansions[term] = (quality, "exact")
-            for group in self.index.synonyms.get(word, ()) + self.index.synonyms.get(
-                stem(word), ()
+            for group in (
+                self.index.synonyms.get(word, ())
+                + self.index.synonyms.get(stem(word), ())
+                + self.index.foreign_groups([word])
             ):
                 self._add_group(expansions, group, quality * SYNONYM_QUALITY, "synonym")
             if not exact and word not in place_words:
@@ -202,6 +204,23 @@ class Matcher:
                     expansions: dict[str, tuple[float, str]] = {}
                     for group in groups:
                         self._add_group(expansions, group, SYNONYM_QUALITY, "synonym")
+                    units.append(_Unit(gram, frozenset(range(start, start + size)), expansions))
+        units.extend(self._foreign_phrase_units(words))
+        return units
+
+    def _foreign_phrase_units(self, words) -> list[_Unit]:
+        """Multi-word synonyms of the residents' own languages, in any word form ("aile
+        doktorum" is "aile doktoru")."""
+        units: list[_Unit] = []
+        starts = [i for i, w in enumerate(words) if self.index.may_start_foreign_phrase(w)]
+        for size in range(2, self.index.longest_foreign + 1):
+            for start in (i for i in starts if i + size <= len(words)):
+                groups = self.index.foreign_groups(words[start : start + size])
+                if groups:
+                    expansions: dict[str, tuple[float, str]] = {}
+                    for group in groups:
+                        self._add_group(expansions, group, SYNONYM_QUALITY, "synonym")
+                    gram = " ".join(words[start : start + size])
                     units.append(_Unit(gram, frozenset(range(start, start + size)), expansions))
         return units
 

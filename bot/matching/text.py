@@ -15,7 +15,8 @@ import snowballstemmer
 
 _DUTCH = snowballstemmer.stemmer("dutch_porter")
 _ENGLISH = snowballstemmer.stemmer("english")
-_NON_WORD = re.compile(r"[^a-z0-9]+")
+# Letters and digits of every script: Turkish, Polish, Arabic and Ukrainian words are words too.
+_NON_WORD = re.compile(r"[\W_]+")
 _STRETCHED = re.compile(r"(.)\1{2,}")
 MAX_TOKENS = 200  # a message is cut here: nobody describes a need in more words
 MAX_TOKEN_LENGTH = 40
@@ -39,6 +40,31 @@ STOP_WORDS = frozenset(
     anyone so now hello hey thank need looking find get want
     """.split()
 )
+# The same little words in Turkish, Arabic (and Latin-script darija), Polish and Ukrainian, as
+# tokens() folds them: a long message in those languages is not a message full of unknown needs.
+STOP_WORDS |= frozenset(
+    """
+    bir ve ile bu su o ben sen biz siz onlar benim senin bizim icin gibi ama da de mi mu ne
+    nasil nerede nereye neden kim hangi var yok cok daha en her hic sadece ya veya ki diye
+    bana beni bize sana size ona onu simdi lazim istiyorum ariyorum merhaba selam lutfen
+    acaba yardim bilgi
+    في من على الى الي عن انا انت هو هي نحن هم هل ما ماذا كيف اين لماذا متى و او مع هذا هذه ذلك
+    التي الذي كان كانت عندي عندنا لي لنا بدي اريد ابغى ممكن شو ايش يا مرحبا السلام عليكم شكرا
+    مساعده معلومات اذا لو كل بعض
+    ana nta nti howa hiya hna homa wach wash ach chno chnou kifach fin fen 3lach ila wla w f fl
+    l dyal dial dyali m3a 3la bghit baghi bghina chi had hadi hadak 3ndi 3andi kayn kayna
+    salam slm 3afak afak
+    i a o u w z ze na do po od za przez dla bez przy jest sa byc masz mamy jestem
+    jestesmy to ta te tego co czy jak gdzie kiedy dlaczego kto ktory ale lub albo tez
+    tylko juz jeszcze bardzo mi mnie moj moja moje moi nasz nasza sie sobie ja ty on ona my
+    wy oni prosze szukam potrzebuje chce chcialbym chcialabym moge mozna dzien dobry czesc
+    pomoc pomocy informacje
+    я ти він вона ми ви вони мені мене мій моя моє мої наш наша у в з із на до по від за для без
+    при через це цей ця ці що як де коли чому хто який яка але або теж також тільки вже ще
+    дуже є був була було бути маю має маємо треба потрібно потрібна потрібен хочу шукаю можна
+    можу будь ласка привіт добрий день допомога допомогу допомоги інформація
+    """.split()
+)
 
 
 # Words that change the meaning of a phrase ("geen eten", "niet thuis") but say nothing about a
@@ -51,14 +77,25 @@ WEAK_WORDS = frozenset(
     not no more never any every all nothing don dont t s m ll ve re got get know feel live lives
     """.split()
 )
+WEAK_WORDS |= frozenset("nie не ні degil لا ليس مش mashi".split())
 
 
 def fold(text: str) -> str:
     """Lowercase, strip accents (é -> e, ë -> e), so typed and written forms compare equal."""
     if text.isascii():
         return text.lower()  # nothing to strip: the common case, and much cheaper
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = unicodedata.normalize("NFKD", _UK_APOSTROPHE.sub("", text.casefold()))
+    return "".join(ch for ch in text if not unicodedata.combining(ch)).translate(_LETTERS)
+
+
+# Letters residents type in more than one way, folded to one (after NFKD has stripped accents,
+# Arabic tashkeel and hamza seats: أ إ آ -> ا): Turkish dotless ı and Polish ł have no accent to
+# strip; Arabic alif maqsura and ta marbuta are written as ya and ha as often as not, and the
+# tatweel only stretches a word. Latin-script darija (3 = ع, 7 = ح) is left as typed.
+_LETTERS = str.maketrans({"ı": "i", "ł": "l", "ى": "ي", "ة": "ه", "ٱ": "ا", "ـ": None,
+                          "ی": "ي", "ک": "ك", "ґ": "г", "ʼ": None})
+# The Ukrainian apostrophe inside a word ("п'ять", "сім’я") is part of the word.
+_UK_APOSTROPHE = re.compile(r"(?<=[а-яіїєґ])['’](?=[а-яіїєґ])")
 
 
 def tokens(text: str) -> list[str]:

@@ -26,7 +26,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from bot.dialogue.cards import freshness_line
-from bot.dialogue.texts import Texts
+from bot.dialogue.texts import RIGHT_TO_LEFT, Texts
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.sharing.links import DeepLink, WebLink, qr_svg_inline
 
@@ -197,6 +197,7 @@ def render_card(kb: KnowledgeBase, card: CardContent, today: date) -> str:
         card=card,
         say=say,
         area=area,
+        rtl=card.lang in RIGHT_TO_LEFT,
         qr_svg=Markup(qr_svg_inline(card.link.url)),  # segno's own SVG: safe to embed as is
         link_text=card.link.url.removeprefix("https://"),
         # A phone camera opens a web link in the browser, a t.me link in Telegram: say which.

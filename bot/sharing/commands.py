@@ -14,6 +14,7 @@ from typing import TextIO
 
 from bot.dialogue.payload import PayloadError
 from bot.knowledge.model import KnowledgeBase
+from bot.knowledge.schema import LANGUAGES
 from bot.sharing import browser, hsds, spreadsheet
 from bot.sharing.card import build_card, render_card
 from bot.sharing.links import (
@@ -47,7 +48,7 @@ def add_sharing_commands(commands: argparse._SubParsersAction) -> None:
 
     card = commands.add_parser("card", help="write a district's printable Meterkastkaart")
     card.add_argument("--area", required=True, help="district id, e.g. oost")
-    card.add_argument("--lang", choices=["nl", "en"], default="nl")
+    card.add_argument("--lang", choices=list(LANGUAGES), default="nl")
     card.add_argument("--out", type=Path, required=True, help="the HTML file to write")
     card.add_argument("--pdf", type=Path, help="also print it to this PDF (needs Chromium)")
     card.add_argument("--bot-username", help=username_help)
