@@ -454,3 +454,28 @@ def test_web_port_without_a_token_serves_only_the_web_chat(monkeypatch, tmp_path
     assert main(["--web-port", "8099"], stdout=out) == 0
     assert served == {"host": "127.0.0.1", "port": 8099}
     assert "only the web chat" in out.getvalue()
+
+
+async def test_web_residents_are_counted_in_the_unmet_needs_like_telegrams(engine, tmp_path):
+    """Three web conversations that found no place for the same word make it show; the counts
+    hold neither the message nor the conversation id."""
+    from bot.insights import Insights
+
+    store = StateStore(tmp_path, max_idle_seconds=FORGET_DAYS * 86400, kind="web")
+    insights = Insights(tmp_path, forget_after_days=FORGET_DAYS)
+    app = build_web_app(engine, store, WebSettings(forget_after_days=FORGET_DAYS), insights)
+    ids = []
+    for _ in range(3):
+        client = TestClient(TestServer(app))  # a fresh browser: a new conversation each time
+        await client.start_server()
+        resident = Web(client, store)
+        reply = await resident.send(text="mijn parkiet is ontsnapt", fresh=True, start="")
+        assert reply["tag"] == "no_match"
+        ids.append(resident.cookie())
+        await client.close()
+    assert insights.summary().terms["parkiet"] == 3
+    dump = "\n".join(str(row) for row in insights.rows())
+    assert "parkiet is ontsnapt" not in dump
+    assert not any(conversation_id and conversation_id in dump for conversation_id in ids)
+    insights.close()
+    store.close()

@@ -43,6 +43,7 @@ from bot.dialogue.texts import Texts
 from bot.dialogue.types import MAX_BUTTON_DATA_BYTES, Event, Outcome, Reply
 from bot.frontends.flood import FloodGate
 from bot.frontends.store import StateStore
+from bot.insights import Insights
 from bot.knowledge.model import KnowledgeBase
 from bot.logging_setup import configure_logging
 
@@ -148,10 +149,12 @@ class WebChat:
         engine: Callable[[], Engine],
         store: StateStore,
         settings: WebSettings = WebSettings(),
+        insights: Insights | None = None,
     ) -> None:
         # A callable, so that beside Telegram an admin's /reload reaches the web chat too.
         self.engine = engine
         self.store = store
+        self.insights = insights  # the unmet-needs counts, shared with Telegram beside it
         self.settings = settings
         self.per_conversation = FloodGate(settings.flood_window, settings.conversation_limit)
         self.per_address = FloodGate(settings.flood_window, settings.address_limit)
@@ -180,8 +183,20 @@ class WebChat:
                 self.store.delete(conversation_id)
             return self._turn(outcome, None, forgotten=True)
         conversation_id = conversation_id or secrets.token_urlsafe(32)
+        self._count_needs(event, outcome, conversation_id, state, engine)
         self.store.save(conversation_id, outcome.state)
         return self._turn(outcome, conversation_id)
+
+    def _count_needs(self, event: Event, outcome: Outcome, conversation_id: str,
+                     previous: Conversation | None, engine: Engine) -> None:
+        """The same anonymous counts as Telegram's; a failure there never costs an answer."""
+        if self.insights is None:
+            return
+        try:
+            resident = "web:" + hashlib.sha256(conversation_id.encode()).hexdigest()
+            self.insights.record(event, outcome, resident, previous=previous, kb=engine.kb)
+        except Exception:
+            log.warning("counting needs failed", exc_info=True)
 
     def _turn(self, outcome: Outcome, conversation_id: str | None, forgotten: bool = False
               ) -> Turn:
@@ -397,9 +412,10 @@ def build_web_app(
     engine: Engine | Callable[[], Engine],
     store: StateStore,
     settings: WebSettings = WebSettings(),
+    insights: Insights | None = None,
 ) -> web.Application:
     """The web chat as an aiohttp application, ready for `web.run_app` or a test client."""
-    chat = WebChat(engine if callable(engine) else (lambda: engine), store, settings)
+    chat = WebChat(engine if callable(engine) else (lambda: engine), store, settings, insights)
     app = web.Application(client_max_size=MAX_BODY)
     app[CHAT] = chat
     app.router.add_get("/", chat.page)
@@ -448,7 +464,8 @@ def run_web(kb: KnowledgeBase, host: str, port: int, settings: WebSettings) -> i
     configure_logging([])
     data_dir = Path(os.environ.get("ROUTEWIJZER_DATA_DIR", "data"))
     engine = Engine(kb, forget_after_days=settings.forget_after_days)
-    app = build_web_app(engine, _store(data_dir, settings), settings)
+    insights = Insights(data_dir, forget_after_days=settings.forget_after_days)
+    app = build_web_app(engine, _store(data_dir, settings), settings, insights)
     log.info("web chat on http://%s:%d/", host, port)
     web.run_app(app, host=host, port=port, access_log=None, print=None)
     return 0
@@ -462,7 +479,7 @@ def attach_to_telegram(
     an admin's /reload changes both."""
     services = application.bot_data["routewijzer"]
     store = _store(services.store.path.parent, settings)
-    app = build_web_app(lambda: services.engine, store, settings)
+    app = build_web_app(lambda: services.engine, store, settings, services.insights)
     runner = web.AppRunner(app, access_log=None)
     bot_init, bot_shutdown = application.post_init, application.post_shutdown
 
