@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import TextIO
 
 from bot.knowledge.loader import load_knowledge
 from bot.knowledge.model import KnowledgeBase, Service
@@ -168,3 +169,14 @@ def run_checks(
     return Report(
         kb, problems, stale, count, resident_text_warnings(kb), matcher, untranslated_warnings(kb)
     )
+
+
+def load_or_explain(directory: Path, out: TextIO) -> KnowledgeBase | None:
+    """The knowledge, or None after telling the maintainer every problem, file:line:field."""
+    try:
+        return load_knowledge(directory)
+    except KnowledgeError as error:
+        out.write("The knowledge base has errors; fix them and try again:\n")
+        for problem in error.problems:
+            out.write(f"  {problem}\n")
+        return None

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from bot.checks import DEFAULT_MAX_AGE_YEARS, recheck_worklist, run_checks
+from bot.checks import DEFAULT_MAX_AGE_YEARS, load_or_explain, recheck_worklist, run_checks
 from bot.dialogue.engine import Engine
 from bot.frontends.terminal import TerminalChat, numbered_lines, use_utf8
 from bot.knowledge import schema
@@ -131,12 +131,8 @@ def main(
         for path in write_schemas(args.out):
             stdout.write(f"wrote {path}\n")
         return 0
-    try:
-        kb = load_knowledge(args.knowledge)
-    except KnowledgeError as error:
-        stdout.write("The knowledge base has errors; fix them and try again:\n")
-        for problem in error.problems:
-            stdout.write(f"  {problem}\n")
+    kb = load_or_explain(args.knowledge, stdout)
+    if kb is None:
         return 2
     if args.command in SHARING_COMMANDS:
         return sharing_command(kb, args, stdout)
@@ -195,17 +191,15 @@ def check_command(directory: Path, max_age: float, out: TextIO) -> int:
         )
         for service in report.stale:
             out.write(f"  {service.checked:>10}  {service.id}  ({service.file}:{service.line})\n")
-    if report.warnings:
-        out.write(f"\n{len(report.warnings)} warning(s): residents would read maintainers' text:\n")
-        for warning in report.warnings:
-            out.write(f"  {warning}\n")
-    if report.untranslated:
-        out.write(
-            f"\n{len(report.untranslated)} warning(s): places without a summary in a resident "
-            "language (their card shows Dutch):\n"
-        )
-        for warning in report.untranslated:
-            out.write(f"  {warning}\n")
+    for warnings, what in (
+        (report.warnings, "residents would read maintainers' text"),
+        (report.untranslated, "places without a summary in a resident language (their card "
+                              "shows Dutch)"),
+    ):
+        if warnings:
+            out.write(f"\n{len(warnings)} warning(s): {what}:\n")
+            for warning in warnings:
+                out.write(f"  {warning}\n")
     if report.problems:
         out.write(
             f"\n✗ {len(report.problems)} of {report.examples_checked} example questions "

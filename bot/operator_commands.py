@@ -20,6 +20,7 @@ from bot.changes import (
     knowledge_at_revision,
     labelled_questions,
 )
+from bot.checks import load_or_explain
 from bot.dialogue.state import FORGET_AFTER_DAYS
 from bot.insights import Insights
 from bot.insights.report import render_report
@@ -102,12 +103,8 @@ def report_command(args: argparse.Namespace, out: TextIO) -> int:
     if not found or int(found.group(1)) < 1:
         out.write("--since takes a number of days, e.g. 7d.\n")
         return 2
-    try:
-        kb = load_knowledge(args.knowledge)
-    except KnowledgeError as error:
-        out.write("The knowledge base has errors; fix them and try again:\n")
-        for problem in error.problems:
-            out.write(f"  {problem}\n")
+    kb = load_or_explain(args.knowledge, out)
+    if kb is None:
         return 2
     forget = float(os.environ.get("ROUTEWIJZER_FORGET_AFTER_DAYS", FORGET_AFTER_DAYS))
     insights = Insights(args.data_dir, forget_after_days=forget)
