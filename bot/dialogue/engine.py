@@ -76,7 +76,7 @@ class Engine:
         self.clock = clock or (lambda: datetime.now(AMSTERDAM))
         self.city_id = next(a.id for a in kb.areas.values() if a.kind == "city")
         self.country_id = next(a.id for a in kb.areas.values() if a.kind == "country")
-        self._crisis_rules = {rule.id: rule for rule in kb.crisis}
+        self._crisis_rules = self.crisis.rule_by_id
         self.emergency_lines = frozenset(s for rule in kb.crisis for s in rule.services)
         # Words that say who or where, not what; a "why" line never echoes them, nor words of
         # danger and loss.

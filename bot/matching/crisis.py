@@ -95,31 +95,24 @@ class CrisisDetector:
             unique = dict.fromkeys(patterns)
             return tuple((p, c) for p in unique if (c := _compile(p, concepts)))
 
-        self.rules: list[_Rule] = []
-        for rule in kb.crisis:
-            phrases = [p for ps in rule.phrases.values() for p in ps]
-            unless = tuple(u for ps in rule.unless.values() for p in ps if (u := tuple(tokens(p))))
-            self.rules.append(
-                _Rule(
-                    rule,
-                    compile_all([*phrases, *rule.situations]),
-                    compile_all(rule.possible),
-                    unless,
-                )
-            )
-
         def phrases(per_language: dict[str, tuple[str, ...]]) -> tuple[Words, ...]:
             return tuple(w for ps in per_language.values() for p in ps if (w := tuple(tokens(p))))
 
-        self._rule_by_id = {rule.id: rule for rule in kb.crisis}
+        # The past, a story, a course: silence one signal like every rule's own `unless`.
+        distance = phrases(kb.crisis_distance)
+        self.rules: list[_Rule] = [
+            _Rule(
+                rule,
+                compile_all([*(p for ps in rule.phrases.values() for p in ps), *rule.situations]),
+                compile_all(rule.possible),
+                phrases(rule.unless) + distance,
+            )
+            for rule in kb.crisis
+        ]
+        self.rule_by_id = {rule.id: rule for rule in kb.crisis}
         self.calm = phrases(kb.crisis_calm)
         self.now = phrases(kb.crisis_now)
         self.frames = phrases(kb.crisis_frames)
-        # The past, a story, a course: silence one signal like every rule's own `unless`.
-        self.rules = [
-            _Rule(r.rule, r.certain, r.possible, r.unless + phrases(kb.crisis_distance))
-            for r in self.rules
-        ]
         self.real_words = _vocabulary(kb)
         alternatives = {
             words
@@ -161,8 +154,8 @@ class CrisisDetector:
         model = model_for(self._kb) if hit is None and self._learned else None
         if model is not None:
             found = model.assess(text)
-            if found and found[0] in self._rule_by_id:
-                rule = self._rule_by_id[found[0]]
+            if found and found[0] in self.rule_by_id:
+                rule = self.rule_by_id[found[0]]
                 return CrisisHit((rule.id,), rule.services, (LEARNED,), certain=False)
         return hit
 
