@@ -1,0 +1,100 @@
+"""The learned models beside the rules: the router and the crisis model's second opinion."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge.loader import load_knowledge
+from bot.matching.crisis import LEARNED, CrisisDetector
+from bot.matching.crisis_model import model_for
+from bot.matching.learned import prepare
+from bot.matching.matcher import Matcher
+from bot.matching.route_model import router_for
+
+
+@pytest.fixture(scope="module")
+def kb():
+    return load_knowledge()
+
+
+@pytest.fixture(scope="module")
+def learned(kb):
+    return Matcher(kb, learned=True), CrisisDetector(kb, learned=True)
+
+
+MESSAGES = [
+    "ik heb schulden",
+    "my mum keeps forgetting to eat",
+    "eenzaamheit",
+    "ik zie het niet meer zitten en weet niet waar ik heen moet",
+    "!!",
+    "x",
+]
+
+
+@pytest.mark.parametrize("which", ["router", "crisis"])
+def test_one_message_is_scored_exactly_as_scikit_learn_scores_it(kb, which):
+    classifier = router_for(kb) if which == "router" else model_for(kb).classifier
+    for text in MESSAGES:
+        ours = classifier.probabilities(text)
+        if not prepare(text):
+            assert ours == {}
+            continue
+        theirs = classifier.pipeline.predict_proba([prepare(text)])[0]
+        assert list(ours) == classifier.labels
+        assert all(abs(ours[label] - p) < 1e-9 for label, p in zip(ours, theirs, strict=True))
+
+
+def test_a_situation_without_a_keyword_still_finds_its_place(kb, learned):
+    """Residents describe situations; the router learned from their messages how."""
+    matcher, _ = learned
+    text = "de enveloppen stapelen zich op, ik maak ze niet meer open"
+    keywords_only = [r.service.id for r in Matcher(kb).match(text)]
+    with_router = [r.service.id for r in matcher.match(text)]
+    helpers = {"buurtteams-utrecht", "u-centraal", "schuldhulp-gemeente-utrecht", "geldfit"}
+    assert keywords_only[0] not in helpers
+    assert with_router[0] in helpers
+
+
+def test_a_faint_guess_is_no_answer(learned):
+    """A message no place answers still gets the honest "not found", not the router's
+    least bad guess."""
+    matcher, _ = learned
+    assert matcher.match("mijn trompet is ontstemd") == []
+
+
+def test_the_router_is_fitted_once_per_knowledge(kb):
+    assert router_for(kb) is router_for(kb)
+    assert model_for(kb).classifier is model_for(kb).classifier
+
+
+def test_a_figure_of_speech_gets_a_safety_line_not_the_emergency_reply(kb, learned):
+    """The rules see "want to die"; the model has learned how people exaggerate."""
+    text = "i want to die of embarrassment, i sent my landlord a meme by accident"
+    assert CrisisDetector(kb).detect(text).certain
+    hit = learned[1].detect(text)
+    assert hit is not None and not hit.certain
+    assert "zelfmoordpreventie-113" in hit.service_ids
+
+
+def test_despair_in_words_no_rule_names_still_gets_113(kb, learned):
+    text = "niemand zou me missen als ik er niet meer was"
+    assert CrisisDetector(kb).detect(text) is None
+    hit = learned[1].detect(text)
+    assert hit is not None and hit.phrases == (LEARNED,)
+    assert hit.service_ids[0] == "zelfmoordpreventie-113"
+
+
+def test_not_urgent_in_the_residents_words_is_never_overruled(kb, learned):
+    text = "het is niet dringend maar ik wil niet meer leven"
+    hit = learned[1].detect(text)
+    assert hit is not None and not hit.certain
+    assert "zelfmoordpreventie-113" in hit.service_ids
+
+
+def test_the_model_judges_only_the_languages_it_learned(kb, learned):
+    """A Turkish emergency the rules find stays certain: the model never read Turkish."""
+    text = "intihar etmek istiyorum"
+    rules = CrisisDetector(kb).detect(text)
+    assert rules is not None and rules.certain
+    assert learned[1].detect(text) == rules
