@@ -80,6 +80,13 @@ def write_knowledge(target: Path, services: int, seed: int = 7) -> Path:
     directory.mkdir()
     (directory / "vast.yaml").write_text(
         yaml.safe_dump({"services": real}, allow_unicode=True), encoding="utf-8")
+    # The router's examples, for the real services kept (the others are not there).
+    routes = target / "route_examples.yaml"
+    kept = {s["id"] for s in real}
+    examples = yaml.safe_load(routes.read_text(encoding="utf-8"))["examples"]
+    routes.write_text(yaml.safe_dump(
+        {"examples": {k: v for k, v in examples.items() if k in kept}}, allow_unicode=True
+    ), encoding="utf-8")
     generated = [_service(rng, n, districts) for n in range(services - len(real))]
     for start in range(0, len(generated), SERVICES_PER_FILE):
         part = generated[start : start + SERVICES_PER_FILE]

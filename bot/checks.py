@@ -50,7 +50,17 @@ class Report:
 
 def resident_text_warnings(kb: KnowledgeBase) -> list[Problem]:
     """Resident texts that talk about sources, source years or other entries."""
-    warnings = []
+    warnings = [
+        Problem(
+            "knowledge/route_examples.yaml",
+            None,
+            f"examples.{label}",
+            f"unknown service '{label}': its messages are left out",
+            "move them under the id of the place that answers them, or delete them",
+        )
+        for label in kb.route_examples
+        if label not in kb.services
+    ]
     for service in kb.services.values():
         for name, texts in (
             ("description", service.description),

@@ -240,7 +240,7 @@ def match_command(kb, args, stdin: TextIO, out: TextIO) -> int:
     if args.area and args.area not in kb.areas:
         out.write(f"Unknown area '{args.area}'; known: {', '.join(kb.areas)}\n")
         return 2
-    matcher = Matcher(kb)
+    matcher = Matcher(kb, learned=True)
     crisis = CrisisDetector(kb, learned=True)
     questions = numbered_lines(stdin) if args.batch else [(1, args.question)]
     unreadable = 0

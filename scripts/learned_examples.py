@@ -21,7 +21,8 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = ["labelled.yaml", "dev_fresh.yaml", "dev_crisis.yaml"]
+SOURCES = ["labelled.yaml", "dev_fresh.yaml", "dev_crisis.yaml", "dev_more.yaml",
+           "dev_crisis2.yaml"]
 HELD_OUT = "heldout.yaml"
 # The kind of emergency a set's tag names -> the crisis rule for it.
 RULE_FOR_TAG = {

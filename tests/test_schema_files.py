@@ -18,6 +18,7 @@ FILES = {
     "synonyms.yaml": "synonyms",
     "crisis.yaml": "crisis",
     "crisis_examples.yaml": "crisis_examples",
+    "route_examples.yaml": "route_examples",
     "about.yaml": "about",
     "texts/nl.yaml": "texts",
     "texts/en.yaml": "texts",

@@ -70,7 +70,7 @@ class Engine:
     ):
         self.kb = kb
         self.forget_after_days = forget_after_days
-        self.matcher = matcher or Matcher(kb)
+        self.matcher = matcher or Matcher(kb, learned=True)
         self.crisis = CrisisDetector(kb, learned=True)
         self.reader = Reader(self.matcher, self.crisis)
         self.clock = clock or (lambda: datetime.now(AMSTERDAM))

@@ -101,7 +101,15 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
     translations = load_translations(reader, translated)
     services = with_summaries(services, translations)
     crisis = merge_crisis(reader, translated, translations, crisis, concepts, markers)
-    examples = _load_crisis_examples(reader, directory / "crisis_examples.yaml", crisis)
+    examples = _load_examples(
+        reader, directory / "crisis_examples.yaml", "crisis_examples",
+        [rule.id for rule, _ in crisis] + ["none"], "crisis rule",
+    )
+    # A route example under a service that is gone (or not there yet) is left out, with a
+    # warning from `check`: removing a place must not stop the knowledge from loading.
+    route_examples = _load_examples(
+        reader, directory / "route_examples.yaml", "route_examples", None, "service"
+    )
 
     _check_references(reader, services, themes, audiences, areas, crisis, required)
     if reader.problems:
@@ -124,6 +132,7 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
         crisis_now=markers["now"],
         crisis_frames=markers["frames"],
         crisis_examples=examples,
+        route_examples=route_examples,
     )
 
 
@@ -394,25 +403,25 @@ def _load_texts(reader: _Reader, directory: Path) -> dict[str, dict[str, str]]:
     return texts
 
 
-def _load_crisis_examples(
-    reader: _Reader, path: Path, crisis: list[tuple[CrisisRule, str]]
+def _load_examples(
+    reader: _Reader, path: Path, kind: str, known: list[str] | None, what: str
 ) -> dict[str, tuple[str, ...]]:
-    """Optional: without it the bot has its rules only, no learned safety net."""
+    """Messages labelled for a learned model (crisis_examples.yaml, route_examples.yaml).
+    Optional: without them the bot has its rules and keywords only."""
     if not path.exists():
         return {}
-    data = reader.read(path, "crisis_examples") or {}
+    data = reader.read(path, kind) or {}
     examples = {
         str(k): tuple(v or ()) for k, v in (data.get("examples") or {}).items()
         if not str(k).startswith("_")
     }
-    known = [rule.id for rule, _ in crisis] + ["none"]
     for label in examples:
-        if label not in known:
+        if known is not None and label not in known:
             reader.add(
                 reader.name(path),
                 None,
                 f"examples.{label}",
-                f"unknown crisis rule '{label}'",
+                f"unknown {what} '{label}'",
                 _suggest(label, known),
             )
     return examples

@@ -139,6 +139,8 @@ class KnowledgeBase:
     crisis_frames: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # crisis_examples.yaml: rule id (or "none") -> messages the learned safety net learns from.
     crisis_examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # route_examples.yaml: service id -> messages residents wrote that this place answers.
+    route_examples: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @property
     def languages(self) -> tuple[str, ...]:

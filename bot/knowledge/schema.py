@@ -385,6 +385,23 @@ CRISIS_EXAMPLES_FILE = Field(
     ),
 )
 
+ROUTE_EXAMPLES_FILE = Field(
+    "route-examples-file",
+    "object",
+    "Messages residents wrote, each under a service that answers it (a message several places "
+    "answer stands under each): the learned router learns from them how needs are put into "
+    "words.",
+    fields=(
+        Field(
+            "examples",
+            "dict",
+            "A service id -> messages.",
+            required=True,
+            item=Field("messages", "list", "Messages.", item=Field("item", "text", "")),
+        ),
+    ),
+)
+
 CRISIS_FILE = Field(
     "crisis-file",
     "object",
@@ -729,6 +746,10 @@ SCHEMAS: dict[str, tuple[Field, str]] = {
     "crisis_examples": (
         CRISIS_EXAMPLES_FILE,
         "Routewijzer crisis examples (knowledge/crisis_examples.yaml)",
+    ),
+    "route_examples": (
+        ROUTE_EXAMPLES_FILE,
+        "Routewijzer route examples (knowledge/route_examples.yaml)",
     ),
     "texts": (TEXTS_FILE, "Routewijzer texts (knowledge/texts/*.yaml)"),
     "about": (ABOUT_FILE, "Routewijzer about text (knowledge/about.yaml)"),

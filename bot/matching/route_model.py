@@ -1,0 +1,38 @@
+"""The learned router: which service a message looks like, from messages residents wrote.
+
+Keywords and synonyms find a service when the resident uses a word the knowledge knows;
+residents mostly describe a situation instead ("de brieven stapelen zich op", "my mum keeps
+forgetting to eat"). A classifier (learned.py) trained on knowledge/route_examples.yaml
+(development messages labelled with the places that answer them, never the held-out set) and on
+every service's own examples adds its judgement to the keyword score in the matcher.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from bot.knowledge.model import KnowledgeBase
+from bot.matching.learned import TextClassifier, classifier_for
+
+
+def router_for(kb: KnowledgeBase) -> TextClassifier | None:
+    """The router for this knowledge, fitted once and shared; None without route examples.
+
+    It knows the places residents' messages were written about, with their own examples
+    beside them; a place nobody has written about yet is found by its keywords alone. A
+    message that fits several places counts for each of them in part."""
+    labelled: list[tuple[str, str]] = [
+        (message, service_id)
+        for service_id, messages in kb.route_examples.items()
+        if service_id in kb.services
+        for message in messages
+    ]
+    for service_id in {service_id for _, service_id in labelled}:
+        examples = kb.services[service_id].examples.values()
+        labelled += [(e, service_id) for items in examples for e in items]
+    if len({service_id for _, service_id in labelled}) < 2:
+        return None
+    unique = sorted(set(labelled))
+    places = Counter(message for message, _ in unique)
+    examples = [(message, service_id, 1.0 / places[message]) for message, service_id in unique]
+    return classifier_for("router", examples, regularisation=10.0)
