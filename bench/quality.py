@@ -3,9 +3,9 @@
     python bench/quality.py [--misses N] [--data FILE ...]
 
 Two sets, side by side:
-- development: bench/data/labelled.yaml, dev_fresh.yaml and dev_crisis.yaml, which may be used
-  to find
-  what the bot does not understand yet;
+- development: bench/data/labelled.yaml, dev_fresh.yaml, dev_crisis.yaml, dev_more.yaml and
+  dev_crisis2.yaml, which may be used to find what the bot does not understand yet (and which
+  the learned models learn from: scripts/learned_examples.py);
 - held-out: bench/data/heldout.yaml, written fresh before the crisis rules it tests and never used
   to choose a keyword, phrase or weight. Every held-out miss is printed.
 
@@ -41,7 +41,8 @@ from bot.matching.profile import Profile  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 DEFAULT_SETS = {
-    "development": [DATA / "labelled.yaml", DATA / "dev_fresh.yaml", DATA / "dev_crisis.yaml"],
+    "development": [DATA / n for n in ("labelled.yaml", "dev_fresh.yaml", "dev_crisis.yaml",
+                                       "dev_more.yaml", "dev_crisis2.yaml")],
     "held-out": [DATA / "heldout.yaml"],
 }
 # Residents' own languages: one set each, written before the bot had any vocabulary in them.
@@ -122,7 +123,7 @@ def load_items(paths: list[Path]) -> list[Item]:
 
 
 def routewijzer(kb: KnowledgeBase) -> tuple[Score, object]:
-    matcher = Matcher(kb)
+    matcher = Matcher(kb, learned=True)
     crisis = CrisisDetector(kb, learned=True)
 
     def rank(item: Item) -> tuple[list[str], bool, bool]:
