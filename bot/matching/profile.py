@@ -8,7 +8,7 @@ as uncertain, and the conversation asks instead of guessing.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
@@ -81,7 +81,14 @@ class ProfileReader:
         words = tokens(text)
         found = self._postcode(text, words, answering)
         if found:
-            return found
+            # "schulden, ik woon in Hoograven 3523": the neighbourhood's name is about where
+            # they live too, not about what they need.
+            named = self._place_name(words)
+            return replace(found, words=found.words | named.words) if named else found
+        return self._place_name(words)
+
+    def _place_name(self, words: list[str]) -> AreaMention | None:
+        """The longest place name in the words (a neighbourhood, a district, a town)."""
         for size in range(min(self.longest_place, len(words)), 0, -1):
             for start in range(len(words) - size + 1):
                 gram = " ".join(words[start : start + size])
@@ -119,12 +126,19 @@ class ProfileReader:
             if letters is None and after and after[0] in _NOT_POSTCODE_AFTER:
                 continue
             context = answering or letters is not None or bool(_POSTCODE_CONTEXT & set(words))
-            context = context or len(words) <= 2
+            context = context or len(words) <= 2 or self._district_postcode(digits)
             if not context:
                 continue
             context_words = {w for w in words if w in RESIDENCE_WORDS | _POSTCODE_CONTEXT}
             return self._area_for_postcode(digits, letters, context_words)
         return None
+
+    def _district_postcode(self, digits: str) -> bool:
+        """A number that is certainly a postcode of one of our districts ("3523, is er een
+        buurthuis?") is a postcode without "woon" or "postcode" beside it."""
+        return any(
+            digits in area.postcodes for area in self.kb.areas.values() if area.kind == "district"
+        )
 
     def _area_for_postcode(
         self, digits: str, letters: str | None, context_words: set[str]
