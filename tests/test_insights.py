@@ -17,7 +17,7 @@ from bot.insights import MIN_RESIDENTS, Insights, unmet_terms
 from bot.insights.report import render_report
 from tests.conftest import TUESDAY_MORNING, Chat
 
-UNMET = "mijn parkiet is ontsnapt"
+UNMET = "mijn trompet is ontstemd"
 
 
 class Clock:
@@ -66,8 +66,8 @@ def stored_text(insights: Insights) -> str:
 
 def test_unmatched_message_is_reduced_to_ordinary_word_stems():
     terms = unmet_terms("Mijn buurman Pieterse belt 06-12345678 en mailt piet@example.org, "
-                        "ik woon op 3524 AB nummer 12 en mijn parkiet is ontsnapt")
-    assert "parkiet" in terms and "ontsnapt" in terms
+                        "ik woon op 3524 AB nummer 12 en mijn trompet is ontstemd")
+    assert "trompet" in terms and "ontstemd" in terms
     for personal in ("pieterse", "06", "12345678", "piet", "example", "3524", "ab", "12", "mijn"):
         assert personal not in terms
 
@@ -85,11 +85,11 @@ def test_the_need_behind_an_unmatched_message_is_not_stored_until_three_resident
     for resident in (1, 2):
         assert resident_says(engine, insights, resident, UNMET).last.tag == "no_match"
     assert insights.summary().outcomes["no_match"] == 2
-    assert "parkiet" not in stored_text(insights)  # two residents: nothing about the words
+    assert "trompet" not in stored_text(insights)  # two residents: nothing about the words
     resident_says(engine, insights, 1, UNMET)  # the same resident again counts once
-    assert "parkiet" not in stored_text(insights)
+    assert "trompet" not in stored_text(insights)
     resident_says(engine, insights, 3, UNMET)
-    assert insights.summary().terms["parkiet"] == MIN_RESIDENTS
+    assert insights.summary().terms["trompet"] == MIN_RESIDENTS
 
 
 def test_the_report_never_holds_a_message_or_a_resident(engine, insights):
@@ -126,11 +126,11 @@ def test_counts_are_deleted_after_the_forget_period(engine, insights, clock):
     assert insights.rows()
     clock.advance(29)
     insights.expire()
-    assert insights.summary(days=30).terms["parkiet"] == 3
+    assert insights.summary(days=30).terms["trompet"] == 3
     clock.advance(2)
     resident_says(engine, insights, 4, "hallo")  # any turn on a new day clears old days
     assert all(day > TUESDAY_MORNING.date().isoformat() for day, *_ in insights.rows())
-    assert insights.summary(days=60).terms["parkiet"] == 0
+    assert insights.summary(days=60).terms["trompet"] == 0
 
 
 def test_a_new_day_starts_counting_residents_afresh(engine, insights, clock):
@@ -139,8 +139,8 @@ def test_a_new_day_starts_counting_residents_afresh(engine, insights, clock):
     resident_says(engine, insights, 2, UNMET)
     clock.advance(1)
     resident_says(engine, insights, 3, UNMET)
-    assert insights.summary().terms["parkiet"] == 0
-    assert "parkiet" not in stored_text(insights)
+    assert insights.summary().terms["trompet"] == 0
+    assert "trompet" not in stored_text(insights)
 
 
 def test_html_report_shows_counts_and_places_never_shown(engine, insights, kb):
@@ -149,7 +149,7 @@ def test_html_report_shows_counts_and_places_never_shown(engine, insights, kb):
         resident_says(engine, insights, resident, "ik heb schulden, ik woon in Lunetten")
     page = render_report(insights.summary(), kb)
     assert "Content-Security-Policy" in page and "<script" not in page
-    assert 'id="terms"' in page and "parkiet" in page
+    assert 'id="terms"' in page and "trompet" in page
     assert 'id="districts"' in page and "Zuid" in page
     assert UNMET not in page
     assert "Plekken die niemand te zien kreeg" in page

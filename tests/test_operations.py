@@ -135,7 +135,7 @@ def test_html_report_opens_in_a_real_browser_and_shows_its_bars(tmp_path, kb):
     insights = Insights(data, clock=lambda: TUESDAY_MORNING)
     engine = Engine(kb, clock=lambda: TUESDAY_MORNING)
     for resident in (1, 2, 3):
-        resident_says(engine, insights, resident, "mijn parkiet is ontsnapt")
+        resident_says(engine, insights, resident, "mijn trompet is ontstemd")
         chat = resident_says(engine, insights, resident, "ik heb schulden, ik woon in Lunetten")
         previous, event = chat.state, Event.button(buttons.encode(buttons.Kind.FEEDBACK, "other"))
         insights.record(event, chat.send(event), f"test:{resident}", previous=previous, kb=kb)
@@ -153,7 +153,7 @@ def test_html_report_opens_in_a_real_browser_and_shows_its_bars(tmp_path, kb):
                         page.as_uri()], capture_output=True, timeout=120, check=True)
     for chart in ("themes", "districts", "terms", "rejected"):
         assert f'id="{chart}"' in dom
-    assert "parkiet" in dom and "Plekken die niemand te zien kreeg" in dom
+    assert "trompet" in dom and "Plekken die niemand te zien kreeg" in dom
     _, channels, rows = _png_pixels(shot.read_bytes())
     bar = bytes.fromhex(BAR_COLOUR[1:])
     coloured = sum(
@@ -207,8 +207,8 @@ async def test_reload_confirm_command_loads_the_change(bot):  # noqa: F811
 
 async def test_stats_shows_unmet_terms_of_three_residents_only(bot):  # noqa: F811
     for resident in (5001, 5002, 5003):
-        await bot.say(resident, "mijn parkiet is ontsnapt")
-    await bot.say(5004, "mijn kanarie is ontsnapt")
+        await bot.say(resident, "mijn trompet is ontstemd")
+    await bot.say(5004, "mijn saxofoon is ontstemd")
     stats = (await bot.say(ADMIN, "/stats"))[-1]
-    assert "parkiet 3" in stats.text
-    assert "kanarie" not in stats.text and "5001" not in stats.text
+    assert "trompet 3" in stats.text
+    assert "saxofo" not in stats.text and "5001" not in stats.text

@@ -95,7 +95,7 @@ async def test_commands_are_registered_in_dutch_and_english(bot):
 async def test_full_conversation_from_start_to_answer_card(bot, kb):
     greeting = (await bot.say(RESIDENT, "/start"))[-1]
     assert "112" in greeting.text and len(greeting.buttons) == 5
-    question = (await bot.say(RESIDENT, "ik heb shulden"))[-1]
+    question = (await bot.say(RESIDENT, "ik zoek een buurthuis"))[-1]
     assert "wijk" in question.text.lower()
     assert any(s.method == "sendChatAction" for s in bot.api.sent)
     card = (await bot.tap(RESIDENT, button(question, "Zuid")))[-1]

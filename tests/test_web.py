@@ -99,12 +99,12 @@ async def test_the_page_greets_with_112_and_113_and_real_theme_buttons(web):
 
 
 async def test_a_debt_question_in_zuid_is_answered_with_a_card_through_the_api(web):
-    question = await web.send(text="ik heb schulden", fresh=True, start="")
+    question = await web.send(text="ik zoek een buurthuis", fresh=True, start="")
     assert question["tag"] == "question" and "In welke wijk" in text_of(question)
     answer = await web.send(button=press(question, "Zuid"))
     assert answer["tag"] == "answer"
     card = answer["replies"][0]
-    assert card["title"] and "Buurtteam" in card["title"]
+    assert card["title"] and "Buurtcentrum" in card["title"]
     assert "Waarom deze plek" in card["text"] and "Dit helpt" in " ".join(buttons_of(answer))
 
 
@@ -113,7 +113,7 @@ async def test_a_deep_link_presets_district_and_theme_like_telegrams_start(web):
     assert "te vinden in Oost" in page and "Plekken voor 🩺 Gezondheid &amp; zorg in Oost" in page
     assert '<input type="hidden" name="start" value="oost-gezondheid">' in page
     # The first message from that page starts the conversation with the same preset.
-    answer = await web.send(text="ik heb schulden", fresh=True, start="oost-gezondheid")
+    answer = await web.send(text="ik zoek een buurthuis", fresh=True, start="oost-gezondheid")
     assert answer["tag"] == "answer", "the district is known: no question"
     assert "Oost" in answer["replies"][0]["title"]
 
@@ -269,7 +269,7 @@ async def test_one_address_flooding_is_slowed_down_also_with_new_conversations(e
 
 
 async def test_the_only_cookie_is_a_random_conversation_id_with_strict_rules(web):
-    await web.send(text="ik heb schulden", fresh=True, start="")
+    await web.send(text="ik zoek een buurthuis", fresh=True, start="")
     cookies = web.last_response.headers.getall("Set-Cookie")
     assert len(cookies) == 1
     cookie = cookies[0]
@@ -313,7 +313,7 @@ async def test_no_message_text_is_stored_and_web_ids_never_meet_telegram_ids(web
 
 
 async def test_wis_mijn_gegevens_deletes_the_conversation_and_the_cookie(web):
-    await web.send(text="ik heb schulden", fresh=True, start="")
+    await web.send(text="ik zoek een buurthuis", fresh=True, start="")
     assert web.store.count() == 1 and web.cookie()
     privacy = await web.send(text="/privacy")
     assert "30 dagen" in text_of(privacy)
@@ -331,7 +331,7 @@ async def test_an_unknown_or_expired_id_is_never_adopted(web):
 
 
 async def test_idle_conversations_are_forgotten_after_the_same_period(web, tmp_path):
-    await web.send(text="ik heb schulden", fresh=True, start="")
+    await web.send(text="ik zoek een buurthuis", fresh=True, start="")
     first = web.cookie()
     # 31 days pass without a message (the clock is the row's, not this test's).
     web.store._db.execute("UPDATE web_conversations SET updated = updated - ?",
@@ -361,7 +361,7 @@ async def test_the_web_chat_runs_beside_the_telegram_bot_on_its_engine(kb, tmp_p
     try:
         assert api.commands[""], "the bot's own start-up still ran"
         async with ClientSession() as session, session.post(
-            f"http://127.0.0.1:{port}/api/message", json={"text": "ik heb schulden"}
+            f"http://127.0.0.1:{port}/api/message", json={"text": "ik zoek een buurthuis"}
         ) as response:
             assert response.status == 200
         api.message(1001, "/start")
@@ -469,13 +469,13 @@ async def test_web_residents_are_counted_in_the_unmet_needs_like_telegrams(engin
         client = TestClient(TestServer(app))  # a fresh browser: a new conversation each time
         await client.start_server()
         resident = Web(client, store)
-        reply = await resident.send(text="mijn parkiet is ontsnapt", fresh=True, start="")
+        reply = await resident.send(text="mijn trompet is ontstemd", fresh=True, start="")
         assert reply["tag"] == "no_match"
         ids.append(resident.cookie())
         await client.close()
-    assert insights.summary().terms["parkiet"] == 3
+    assert insights.summary().terms["trompet"] == 3
     dump = "\n".join(str(row) for row in insights.rows())
-    assert "parkiet is ontsnapt" not in dump
+    assert "trompet is ontstemd" not in dump
     assert not any(conversation_id and conversation_id in dump for conversation_id in ids)
     insights.close()
     store.close()

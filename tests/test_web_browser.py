@@ -126,16 +126,16 @@ def test_the_greeting_names_112_and_113_and_offers_themes(page, server):
 
 def test_a_typed_need_is_answered_with_a_card_after_one_tap(page, server):
     page.goto(server.url)
-    say(page, "ik heb schulden")
+    say(page, "ik zoek een buurthuis")
     page.get_by_role("button", name="Zuid", exact=True).click()
     card = last_bot_message(page)
-    expect(card.get_by_role("heading")).to_contain_text("Buurtteam", timeout=WAIT_MS)
+    expect(card.get_by_role("heading")).to_contain_text("Buurtcentrum", timeout=WAIT_MS)
     expect(card).to_contain_text("Waarom deze plek", timeout=WAIT_MS)
     expect(card.get_by_role("button", name="Dit helpt")).to_be_visible(timeout=WAIT_MS)
     assert page.url.rstrip("/") == server.url, "JavaScript answered in place, no page load"
     # After a tap the answer has the focus, so its own buttons come next.
     expect(card).to_be_focused(timeout=WAIT_MS)
-    expect(page.locator("#log .msg.mine").first).to_contain_text("ik heb schulden")
+    expect(page.locator("#log .msg.mine").first).to_contain_text("ik zoek een buurthuis")
 
 
 def test_theme_and_district_buttons_each_get_the_next_reply(page, server):
@@ -153,7 +153,7 @@ def test_a_deep_link_presets_the_district_and_theme(page, server):
     page.goto(f"{server.url}/?start=oost-gezondheid")
     expect(page.locator("#log")).to_contain_text("Plekken voor 🩺 Gezondheid & zorg in Oost",
                                                  timeout=WAIT_MS)
-    say(page, "ik heb schulden")
+    say(page, "ik zoek een buurthuis")
     card = last_bot_message(page)
     expect(card.get_by_role("heading")).to_contain_text("Oost", timeout=WAIT_MS)
 
@@ -196,7 +196,7 @@ def test_taal_switches_the_page_to_english(page, server):
 
 def test_at_360_px_nothing_scrolls_sideways_and_tap_targets_are_44_px(page, server, tmp_path):
     page.goto(server.url)
-    say(page, "ik heb schulden")
+    say(page, "ik zoek een buurthuis")
     page.get_by_role("button", name="Zuid", exact=True).click()
     expect(last_bot_message(page).get_by_role("heading")).to_be_visible(timeout=WAIT_MS)
     page.screenshot(path=str(tmp_path / "web-chat-360.png"), full_page=True)
@@ -219,11 +219,11 @@ def test_without_javascript_the_form_answers_with_a_new_page(chromium, server):
         # (Chromium parses <noscript> as markup only when scripting is off at parse time,
         # which Playwright's switch does not do; its text is checked in tests/test_web.py.)
         expect(tab.locator("noscript")).to_have_count(1, timeout=WAIT_MS)
-        tab.get_by_label("Jouw bericht").fill("ik heb schulden")
+        tab.get_by_label("Jouw bericht").fill("ik zoek een buurthuis")
         tab.get_by_role("button", name="Versturen").click()
         tab.wait_for_url("**/chat*")
         answer = tab.locator("#log .msg.bot").first
-        expect(answer.get_by_role("heading")).to_contain_text("Buurtteam", timeout=WAIT_MS)
+        expect(answer.get_by_role("heading")).to_contain_text("Buurtcentrum", timeout=WAIT_MS)
         tab.get_by_role("button", name="Dit helpt").click()
         expect(tab.locator("#log")).to_contain_text("Fijn!", timeout=WAIT_MS)
     finally:
