@@ -369,37 +369,37 @@ CRISIS_RULE = Field(
     ),
 )
 
-CRISIS_EXAMPLES_FILE = Field(
+def _examples_file(name: str, description: str, labels: str) -> Field:
+    """A file of messages under labels, for one of the learned models."""
+    return Field(
+        name,
+        "object",
+        description,
+        fields=(
+            Field(
+                "examples",
+                "dict",
+                labels,
+                required=True,
+                item=Field("messages", "list", "Messages.", item=Field("item", "text", "")),
+            ),
+        ),
+    )
+
+
+CRISIS_EXAMPLES_FILE = _examples_file(
     "crisis-examples-file",
-    "object",
     "Messages residents wrote, each under the crisis rule it is (or under `none`): the learned "
     "safety net under the rules learns from them how emergencies are put into words.",
-    fields=(
-        Field(
-            "examples",
-            "dict",
-            "A crisis rule id, or none for messages that are no emergency -> messages.",
-            required=True,
-            item=Field("messages", "list", "Messages.", item=Field("item", "text", "")),
-        ),
-    ),
+    "A crisis rule id, or none for messages that are no emergency -> messages.",
 )
 
-ROUTE_EXAMPLES_FILE = Field(
+ROUTE_EXAMPLES_FILE = _examples_file(
     "route-examples-file",
-    "object",
     "Messages residents wrote, each under a service that answers it (a message several places "
     "answer stands under each): the learned router learns from them how needs are put into "
     "words.",
-    fields=(
-        Field(
-            "examples",
-            "dict",
-            "A service id -> messages.",
-            required=True,
-            item=Field("messages", "list", "Messages.", item=Field("item", "text", "")),
-        ),
-    ),
+    "A service id -> messages.",
 )
 
 CRISIS_FILE = Field(
