@@ -35,7 +35,7 @@ from bot.dialogue.engine import Engine  # noqa: E402
 from bot.dialogue.types import Event  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
-from bot.matching.crisis import CrisisDetector  # noqa: E402
+from bot.matching.crisis import CrisisDetector, CrisisHit  # noqa: E402
 from bot.matching.matcher import Matcher  # noqa: E402
 from bot.matching.profile import Profile  # noqa: E402
 
@@ -127,20 +127,23 @@ def routewijzer(kb: KnowledgeBase) -> tuple[Score, object]:
     crisis = CrisisDetector(kb, learned=True)
 
     def rank(item: Item) -> tuple[list[str], bool, bool]:
-        hit = crisis.detect(item.text)
         ranked = [r.service.id for r in matcher.match(item.text, Profile(area=item.area))]
-        if hit is None:
-            return ranked, False, False
-        lines = list(hit.service_ids)
-        if hit.certain or not ranked:  # the emergency reply (also a safety net with no need)
-            ranked = lines + [s for s in ranked if s not in lines]
-        else:  # the need's answer, and the safety line with its number beside it
-            ranked = ranked[:1] + [s for s in lines if s != ranked[0]] + [
-                s for s in ranked[1:] if s not in lines
-            ]
-        return ranked, True, hit.certain or not ranked
+        return as_answered(ranked, crisis.detect(item.text))
 
     return Score("Routewijzer"), rank
+
+
+def as_answered(ranked: list[str], hit: CrisisHit | None) -> tuple[list[str], bool, bool]:
+    """The places in the order the resident sees them, whether an emergency line is shown,
+    and whether it is the emergency reply (not a safety line beside the need's answer)."""
+    if hit is None:
+        return ranked, False, False
+    lines = list(hit.service_ids)
+    if hit.certain or not ranked:  # the emergency reply (also a safety net with no need)
+        return lines + [s for s in ranked if s not in lines], True, True
+    # the need's answer, and the safety line with its number beside it
+    order = ranked[:1] + [s for s in lines if s != ranked[0]]
+    return order + [s for s in ranked[1:] if s not in lines], True, False
 
 
 def naive_fuzzy(kb: KnowledgeBase) -> tuple[Score, object]:

@@ -34,7 +34,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import CrisisRule, KnowledgeBase
-from bot.matching.crisis_model import CrisisModel, model_for
+from bot.matching.crisis_model import CrisisModel, Opinion, model_for
 from bot.matching.languages import LanguageGuesser
 from bot.matching.lexicon import is_known_word
 from bot.matching.profile import writer_group
@@ -49,15 +49,26 @@ MIN_MODIFIER_LENGTH = 3  # ... but "beleven" is no kind of "leven"
 NEGATIONS = frozenset(
     "niet geen nooit zonder not no never without t dont didnt doesnt isnt wasnt".split()
 ) | frozenset("nie не".split())  # Polish, Ukrainian; Turkish says "not" inside the verb
-# How rules and the learned model decide together (see `detect`), chosen by 5-fold
-# cross-validation on the development sets (bench/learned_cv.py crisis: 3,199 messages, each
-# scored by a model that never saw it), never on the held-out set. There the rules alone found
-# 94.6 % of emergencies with 2.9 % false alarms; with these, 98.6 % with 1.4 %, and a safety line
-# on 12.5 % of harmless messages (nearly all of them written to sound alarming).
-SAFETY_LINE = 0.5  # the model alone: answer the need, with one safety line
-SURE_ALONE = 0.95  # the model alone, and very sure: the emergency reply
-CONFIRM = 0.9  # a possible rule hit the model finds this likely: the emergency reply
-DOUBT = 0.5  # a certain rule hit the model finds less likely: a safety line instead
+
+
+@dataclass(frozen=True)
+class Trust:
+    """How far the model's chance that a message is an emergency counts beside the rules.
+
+    Chosen by 5-fold cross-validation on the development sets (bench/learned_cv.py crisis:
+    3,199 messages, each scored by a model that never saw it), never on the held-out set.
+    There the rules alone find 67.4 % of emergencies with 2.9 % false alarms; with the model
+    only adding safety lines (at 0.7, round 2's first design) 94.6 %; with these, 98.6 % with
+    1.4 % false alarms, and a safety line on 12.5 % of harmless messages (nearly all of them
+    written to sound alarming)."""
+
+    safety_line: float = 0.5  # the model alone: answer the need, with one safety line
+    sure_alone: float = 0.95  # the model alone, and very sure: the emergency reply
+    confirm: float = 0.9  # a possible rule hit the model finds this likely: the emergency reply
+    doubt: float = 0.5  # a certain rule hit the model finds less likely: a safety line instead
+
+
+TRUST = Trust()
 _MODEL_LANGUAGES = frozenset({"nl", "en", None})
 LEARNED = "(learned)"  # the phrase a hit of the learned safety net reports
 _CONCEPT = re.compile(r"@([\w-]+)")
@@ -176,17 +187,31 @@ class CrisisDetector:
         if self._model is None:
             self._model = model_for(self._kb) or False
         opinion = self._model.assess(text) if self._model else None
+        return self.combine(hit, opinion, self.calmed(hit, text))
+
+    def calmed(self, hit: CrisisHit | None, text: str) -> bool:
+        """The rules' hit is only possible because the resident said "niet dringend"."""
+        return hit is not None and not hit.certain and self._said_calm(tokens(text))
+
+    def combine(
+        self,
+        hit: CrisisHit | None,
+        opinion: Opinion | None,
+        calmed: bool,
+        trust: Trust = TRUST,
+    ) -> CrisisHit | None:
+        """The rules' hit and the model's opinion as one decision (see `detect`)."""
         if opinion is None:
             return hit
         if hit is None:
             rule = self.rule_by_id.get(opinion.rule_id)
-            if rule is None or opinion.chance < SAFETY_LINE:
+            if rule is None or opinion.chance < trust.safety_line:
                 return None
-            sure = opinion.chance >= SURE_ALONE
+            sure = opinion.chance >= trust.sure_alone
             return CrisisHit((rule.id,), rule.services, (LEARNED,), certain=sure)
-        if hit.certain and opinion.chance < DOUBT:
+        if hit.certain and opinion.chance < trust.doubt:
             return replace(hit, certain=False)
-        if not hit.certain and opinion.chance >= CONFIRM and not self._said_calm(tokens(text)):
+        if not hit.certain and opinion.chance >= trust.confirm and not calmed:
             return replace(hit, certain=True)
         return hit
 

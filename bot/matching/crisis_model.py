@@ -12,9 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.knowledge.model import KnowledgeBase
-from bot.matching.learned import TextClassifier, classifier_for
+from bot.matching.learned import Example, TextClassifier, classifier_for
 
 NO_EMERGENCY = "none"
+
+# The classifier's settings (bench/learned_cv.py fits the same to measure them).
+REGULARISATION = 4.0
+BALANCED = True
 
 
 @dataclass(frozen=True)
@@ -39,19 +43,24 @@ class CrisisModel:
 
 
 def model_for(kb: KnowledgeBase) -> CrisisModel | None:
-    """The model for this knowledge's examples, fitted once and shared; None without examples.
+    """The model for this knowledge's examples, fitted once and shared; None without examples."""
+    examples = crisis_examples(kb)
+    if not any(label != NO_EMERGENCY for _, label, _ in examples):
+        return None
+    return CrisisModel(classifier_for("crisis-model", examples, REGULARISATION, BALANCED))
 
-    The services' own example questions are no emergencies: they teach it ordinary needs too."""
+
+def crisis_examples(kb: KnowledgeBase) -> list[Example]:
+    """What the model learns from. The services' own example questions are no emergencies:
+    they teach it ordinary needs too."""
     examples = [
         (message, label, 1.0)
         for label, messages in kb.crisis_examples.items()
         for message in messages
     ]
-    if not any(label != NO_EMERGENCY for _, label, _ in examples):
-        return None
     for service in kb.services.values():
         if not service.urgent:
             examples += [
                 (e, NO_EMERGENCY, 1.0) for items in service.examples.values() for e in items
             ]
-    return CrisisModel(classifier_for("crisis-model", examples, regularisation=4.0, balanced=True))
+    return examples

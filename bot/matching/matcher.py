@@ -162,16 +162,7 @@ class Matcher:
         router = self._router
         if not router:
             return candidates
-        guesses = heapq.nlargest(ROUTER_PLACES, router.probabilities(text).items(),
-                                 key=lambda item: item[1])
-        scores = {c.service_id: c for c in candidates}
-        for service_id, chance in guesses:
-            found = scores.get(service_id)
-            if found is None and chance < ROUTER_ALONE:
-                continue  # "mijn trompet is ontstemd": no place, rather than a faint guess
-            score = (found.score if found else 0.0) + ROUTER_WEIGHT * chance
-            scores[service_id] = Candidate(service_id, round(score, 3), found.hits if found else ())
-        return list(scores.values())
+        return with_chances(candidates, router.probabilities(text))
 
     @staticmethod
     def _contenders(scores: dict[str, float]) -> list[str]:
@@ -367,12 +358,31 @@ class Matcher:
 
     def match(self, text: str, profile: Profile | None = None) -> list[Ranked]:
         """Relevance and ranking in one go, with the place and audience read from the text."""
-        profile = profile or Profile()
+        profile, place_words = self.read_profile(text, profile or Profile())
+        ranked = self.rank(self.relevance(text, place_words), profile)
+        return [r for r in ranked if r.score >= MIN_SCORE]
+
+    def read_profile(self, text: str, profile: Profile) -> tuple[Profile, frozenset[str]]:
+        """The profile completed with the place and audience the text names, and the words
+        that named the place."""
         mention = self.profiles.area(text)
         if profile.area is None and mention and mention.certain:
             profile = Profile(mention.area_id, profile.audience, profile.urgent)
         if profile.audience is None:
             profile = Profile(profile.area, self.profiles.audience(text), profile.urgent)
-        words = mention.words if mention else frozenset()
-        ranked = self.rank(self.relevance(text, words), profile)
-        return [r for r in ranked if r.score >= MIN_SCORE]
+        return profile, (mention.words if mention else frozenset())
+
+
+def with_chances(
+    candidates: list[Candidate], chances: dict[str, float], weight: float = ROUTER_WEIGHT
+) -> list[Candidate]:
+    """The keyword candidates plus the router's chances for its best guesses."""
+    guesses = heapq.nlargest(ROUTER_PLACES, chances.items(), key=lambda item: item[1])
+    scores = {c.service_id: c for c in candidates}
+    for service_id, chance in guesses:
+        found = scores.get(service_id)
+        if found is None and chance < ROUTER_ALONE:
+            continue  # "mijn trompet is ontstemd": no place, rather than a faint guess
+        score = (found.score if found else 0.0) + weight * chance
+        scores[service_id] = Candidate(service_id, round(score, 3), found.hits if found else ())
+    return list(scores.values())

@@ -12,15 +12,25 @@ from __future__ import annotations
 from collections import Counter
 
 from bot.knowledge.model import KnowledgeBase
-from bot.matching.learned import TextClassifier, classifier_for
+from bot.matching.learned import Example, TextClassifier, classifier_for
+
+# The classifier's settings (bench/learned_cv.py fits the same to measure them).
+REGULARISATION = 10.0
+BALANCED = False
 
 
 def router_for(kb: KnowledgeBase) -> TextClassifier | None:
-    """The router for this knowledge, fitted once and shared; None without route examples.
+    """The router for this knowledge, fitted once and shared; None without route examples."""
+    examples = route_examples(kb)
+    if len({service_id for _, service_id, _ in examples}) < 2:
+        return None
+    return classifier_for("router", examples, REGULARISATION, BALANCED)
 
-    It knows the places residents' messages were written about, with their own examples
-    beside them; a place nobody has written about yet is found by its keywords alone. A
-    message that fits several places counts for each of them in part."""
+
+def route_examples(kb: KnowledgeBase) -> list[Example]:
+    """What the router learns from: the places residents' messages were written about, with
+    their own examples beside them; a place nobody has written about yet is found by its
+    keywords alone. A message that fits several places counts for each of them in part."""
     labelled: list[tuple[str, str]] = [
         (message, service_id)
         for service_id, messages in kb.route_examples.items()
@@ -30,9 +40,6 @@ def router_for(kb: KnowledgeBase) -> TextClassifier | None:
     for service_id in {service_id for _, service_id in labelled}:
         examples = kb.services[service_id].examples.values()
         labelled += [(e, service_id) for items in examples for e in items]
-    if len({service_id for _, service_id in labelled}) < 2:
-        return None
     unique = sorted(set(labelled))
     places = Counter(message for message, _ in unique)
-    examples = [(message, service_id, 1.0 / places[message]) for message, service_id in unique]
-    return classifier_for("router", examples, regularisation=10.0)
+    return [(message, service_id, 1.0 / places[message]) for message, service_id in unique]
