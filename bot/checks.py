@@ -46,11 +46,14 @@ class Report:
     matcher: Matcher | None = None  # built for the examples; /reload serves with it
     # Not errors either: a place without a summary in a resident language shows its Dutch text.
     untranslated: list[Problem] = field(default_factory=list)
+    # Nor these: route examples under a service that is gone, which the router leaves out.
+    left_out: list[Problem] = field(default_factory=list)
 
 
-def resident_text_warnings(kb: KnowledgeBase) -> list[Problem]:
-    """Resident texts that talk about sources, source years or other entries."""
-    warnings = [
+def left_out_route_examples(kb: KnowledgeBase) -> list[Problem]:
+    """Route examples under an id that is no service (removed, or misspelt): the router
+    leaves them out rather than refuse the whole knowledge."""
+    return [
         Problem(
             "knowledge/route_examples.yaml",
             None,
@@ -61,6 +64,11 @@ def resident_text_warnings(kb: KnowledgeBase) -> list[Problem]:
         for label in kb.route_examples
         if label not in kb.services
     ]
+
+
+def resident_text_warnings(kb: KnowledgeBase) -> list[Problem]:
+    """Resident texts that talk about sources, source years or other entries."""
+    warnings = []
     for service in kb.services.values():
         for name, texts in (
             ("description", service.description),
@@ -177,7 +185,14 @@ def run_checks(
     problems, count = example_problems(kb, matcher)
     stale = stale_services(kb, today or date.today(), max_age_years)
     return Report(
-        kb, problems, stale, count, resident_text_warnings(kb), matcher, untranslated_warnings(kb)
+        kb,
+        problems,
+        stale,
+        count,
+        resident_text_warnings(kb),
+        matcher,
+        untranslated_warnings(kb),
+        left_out_route_examples(kb),
     )
 
 

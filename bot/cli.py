@@ -195,6 +195,7 @@ def check_command(directory: Path, max_age: float, out: TextIO) -> int:
         (report.warnings, "residents would read maintainers' text"),
         (report.untranslated, "places without a summary in a resident language (their card "
                               "shows Dutch)"),
+        (report.left_out, "route examples the router leaves out"),
     ):
         if warnings:
             out.write(f"\n{len(warnings)} warning(s): {what}:\n")

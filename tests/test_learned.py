@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.checks import run_checks
 from bot.knowledge.loader import load_knowledge
 from bot.matching.crisis import LEARNED, CrisisDetector
 from bot.matching.crisis_model import model_for
 from bot.matching.learned import prepare
 from bot.matching.matcher import Matcher
-from bot.matching.route_model import router_for
+from bot.matching.route_model import route_examples, router_for
 
 
 @pytest.fixture(scope="module")
@@ -98,3 +99,22 @@ def test_the_model_judges_only_the_languages_it_learned(kb, learned):
     rules = CrisisDetector(kb).detect(text)
     assert rules is not None and rules.certain
     assert learned[1].detect(text) == rules
+
+
+def test_route_examples_of_a_removed_place_are_left_out_with_a_warning(knowledge_copy):
+    """Removing a place must not stop the knowledge from loading; `check` says what to tidy."""
+    directory = knowledge_copy()
+    routes = directory / "route_examples.yaml"
+    routes.write_text(
+        routes.read_text(encoding="utf-8").replace("examples:\n", "examples:\n  weg-dienst:\n"
+                                                   "  - ik zoek de dienst die er niet meer is\n", 1),
+        encoding="utf-8",
+    )
+    report = run_checks(directory)
+    assert report.kb is not None and not report.problems
+    assert [str(p) for p in report.left_out] == [
+        "knowledge/route_examples.yaml: examples.weg-dienst: unknown service 'weg-dienst': its "
+        "messages are left out (move them under the id of the place that answers them, or "
+        "delete them)"
+    ]
+    assert all(service_id != "weg-dienst" for _, service_id, _ in route_examples(report.kb))
