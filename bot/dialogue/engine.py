@@ -71,7 +71,8 @@ class Engine:
         self.kb = kb
         self.forget_after_days = forget_after_days
         self.matcher = matcher or Matcher(kb, learned=True)
-        self.crisis = CrisisDetector(kb, learned=True)
+        self.languages = LanguageGuesser(kb)
+        self.crisis = CrisisDetector(kb, learned=True, languages=self.languages)
         self.reader = Reader(self.matcher, self.crisis)
         self.clock = clock or (lambda: datetime.now(AMSTERDAM))
         self.city_id = next(a.id for a in kb.areas.values() if a.kind == "city")
@@ -85,7 +86,6 @@ class Engine:
             w for name in (*profiles.place_names, *profiles.audience_words) for w in name.split()
         )
         self._never_quote = self.crisis.phrase_words | self._who_and_where
-        self.languages = LanguageGuesser(kb)
         warm_up_languages()  # lingua's models and the word lists: not while a resident waits
 
     # ------------------------------------------------------------------ entry point
@@ -109,10 +109,12 @@ class Engine:
             kind_key = f"kind_{event.value}" if say.has(f"kind_{event.value}") else "kind_other"
             reply = Reply(say("unsupported", kind=say(kind_key)), buttons=self._theme_buttons(say))
             return self._then_open_question(Outcome(state, [reply]))
-        other = self._follow_language(state, event.value)
+        # Guessed once: the language to answer in, and whether the crisis model may judge.
+        language = None if state.lang_chosen else self.languages.guess(event.value)
+        other = self._follow_language(state, event.value, language)
         if other is not None:
             return other
-        outcome = self._text(state, event.value)
+        outcome = self._text(state, event.value, language)
         # The resident's own words explain this turn's card ("je schreef ‘schulden’"); they are
         # not kept beyond it, in memory or on disk: later cards say "je vroeg naar schulden".
         outcome.state.candidates = [
@@ -150,15 +152,16 @@ class Engine:
             return "nl"
         return code if code in self.kb.texts else ("en" if "en" in self.kb.texts else "nl")
 
-    def _follow_language(self, state: Conversation, text: str) -> Outcome | None:
+    def _follow_language(
+        self, state: Conversation, text: str, guess: str | None
+    ) -> Outcome | None:
         """Answer in the language the resident writes, unless they chose one with /taal. A
         message in a language the bot does not speak gets the other-language reply (an
         emergency it does recognise still goes first); None: go on with the message."""
         if state.lang_chosen:
             return None
-        guess = self.languages.guess(text)
         if guess == OTHER:
-            hit = self.crisis.detect(text)
+            hit = self.crisis.detect(text, guess)
             if hit is None or not hit.certain:
                 return self._other_language(state)
         elif guess in self.kb.texts:
@@ -334,11 +337,11 @@ class Engine:
 
     # ------------------------------------------------------------------ free text
 
-    def _text(self, state: Conversation, text: str) -> Outcome:
+    def _text(self, state: Conversation, text: str, language: str | None) -> Outcome:
         say = Texts(self.kb, state.lang)
         question = QUESTION_BY_ID.get(state.step)
         reading = self.reader.read(
-            text, answering_area=question is not None and question.id == "area"
+            text, answering_area=question is not None and question.id == "area", language=language
         )
         if not reading.words:
             return Outcome(state, [Reply(say("ask_describe"), buttons=self._theme_buttons(say))])

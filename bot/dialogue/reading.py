@@ -116,13 +116,16 @@ class Reader:
         self.matcher = matcher
         self.crisis = crisis
 
-    def read(self, text: str, answering_area: bool = False) -> Reading:
+    def read(
+        self, text: str, answering_area: bool = False, language: str | None = None
+    ) -> Reading:
+        """`language`: the message's language, when the engine has guessed it already."""
         words = tokens(text)
         reading = Reading(text, words)
         if not words:
             return reading
         profiles = self.matcher.profiles
-        reading.crisis = self.crisis.detect(text)
+        reading.crisis = self.crisis.detect(text, language)
         reading.place = profiles.area(text, answering=answering_area)
         reading.audience = profiles.audience(text)
         reading.urgency = _urgency(words)

@@ -102,10 +102,13 @@ class _Rule:
 
 
 class CrisisDetector:
-    def __init__(self, kb: KnowledgeBase, learned: bool = False):
-        # The learned safety net (crisis_model.py) adds safety lines where the rules are silent;
-        # `check` and tests of the rules themselves leave it out. It is fitted (or read from
-        # its cache) when a message first needs it, not when the bot starts.
+    def __init__(
+        self, kb: KnowledgeBase, learned: bool = False, languages: LanguageGuesser | None = None
+    ):
+        # The crisis model (crisis_model.py) gives its second opinion beside the rules; `check`
+        # and tests of the rules themselves leave it out. It is fitted (or read from its cache)
+        # when a message first needs it, not when the bot starts. `languages`: the caller's
+        # guesser, when it has one.
         self._kb = kb
         self._learned = learned
         concepts = {
@@ -133,7 +136,7 @@ class CrisisDetector:
             for rule in kb.crisis
         ]
         self.rule_by_id = {rule.id: rule for rule in kb.crisis}
-        self._guesser = LanguageGuesser(kb) if learned else None
+        self._guesser = (languages or LanguageGuesser(kb)) if learned else None
         self._model: CrisisModel | Literal[False] | None = None  # None: not fitted yet
         self.calm = phrases(kb.crisis_calm)
         self.now = phrases(kb.crisis_now)
@@ -173,16 +176,19 @@ class CrisisDetector:
         self._meets = lru_cache(maxsize=65536)(self._phrase_words_met)
         self._harmless = lru_cache(maxsize=65536)(self._unless_word)
 
-    def detect(self, text: str) -> CrisisHit | None:
+    def detect(self, text: str, language: str | None = None) -> CrisisHit | None:
         """The emergency in a message: certain, possible (safety net), or None.
 
         With the learned model, rules and model decide together: the model alone adds a
         safety line, or the emergency reply when it is very sure; it confirms a possible
         rule hit into the emergency reply, and its firm "no" turns a certain rule hit into a
         safety line (a course, a story, the past in words the rules did not foresee). It only
-        judges Dutch and English, the languages it learned from; "niet dringend" always wins."""
+        judges Dutch and English, the languages it learned from; "niet dringend" always wins.
+        `language`: the message's language when the caller has guessed it already."""
         hit = self._by_rules(text)
-        if self._guesser is None or self._guesser.guess(text) not in _MODEL_LANGUAGES:
+        if self._guesser is None:
+            return hit
+        if (language or self._guesser.guess(text)) not in _MODEL_LANGUAGES:
             return hit
         if self._model is None:
             self._model = model_for(self._kb) or False
