@@ -21,6 +21,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.knowledge.loader import load_knowledge  # noqa: E402
+
 SOURCES = ["labelled.yaml", "dev_fresh.yaml", "dev_crisis.yaml", "dev_more.yaml",
            "dev_crisis2.yaml"]
 HELD_OUT = "heldout.yaml"
@@ -80,7 +84,7 @@ ROUTE_HEADER = """\
 def main() -> int:
     crisis: dict[str, list[str]] = {}
     route: dict[str, list[str]] = {}
-    services = known_services()
+    services = set(load_knowledge(ROOT / "knowledge").services)  # a set may name others
     for name in SOURCES:
         assert name != HELD_OUT, "the held-out set measures the result; never learn from it"
         for item in yaml.safe_load((ROOT / "bench" / "data" / name).read_text(encoding="utf-8")):
@@ -100,16 +104,6 @@ def add(examples: dict[str, list[str]], label: str, text: str) -> None:
     messages = examples.setdefault(label, [])
     if text not in messages:
         messages.append(text)
-
-
-def known_services() -> set[str]:
-    """The service ids in knowledge/services (a development set may name a place the
-    knowledge does not list)."""
-    ids = set()
-    for path in (ROOT / "knowledge" / "services").glob("*.yaml"):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        ids |= {s["id"] for s in data.get("services") or [] if isinstance(s, dict) and "id" in s}
-    return ids
 
 
 def write(name: str, header: str, examples: dict[str, list[str]]) -> None:
