@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
+
 import pytest
 
 from bot.checks import run_checks
 from bot.knowledge.loader import load_knowledge
 from bot.matching.crisis import LEARNED, CrisisDetector
 from bot.matching.crisis_model import model_for
-from bot.matching.learned import prepare
+from bot.matching.learned import KEPT_PER_MODEL, TextClassifier, classifier_for, prepare
 from bot.matching.matcher import Matcher
 from bot.matching.route_model import route_examples, router_for
 
@@ -25,6 +27,7 @@ def learned(kb):
 
 MESSAGES = [
     "ik heb schulden",
+    "Ik HEB een  ab",  # capitals, a two-letter word, a word shorter than the letter n-grams
     "my mum keeps forgetting to eat",
     "eenzaamheit",
     "ik zie het niet meer zitten en weet niet waar ik heen moet",
@@ -33,11 +36,15 @@ MESSAGES = [
 ]
 
 
-@pytest.mark.parametrize("which", ["router", "crisis"])
-def test_one_message_is_scored_exactly_as_scikit_learn_scores_it(kb, which):
-    classifier = router_for(kb) if which == "router" else model_for(kb).classifier
-    for text in MESSAGES:
-        ours = classifier.probabilities(text)
+@pytest.mark.parametrize("labels", [2, 12])
+def test_one_message_is_scored_exactly_as_scikit_learn_scores_it(kb, labels):
+    """Also after the cache's round trip, which keeps no scikit-learn object."""
+    examples = [e for e in route_examples(kb) if e[1] in sorted(kb.route_examples)[:labels]]
+    classifier = TextClassifier(examples, 10.0, balanced=labels == 2)
+    stored = pickle.loads(pickle.dumps(classifier))
+    assert not hasattr(stored, "pipeline")
+    for text in [*MESSAGES, *(message for message, _, _ in examples[::25])]:
+        ours = stored.probabilities(text)
         if not prepare(text):
             assert ours == {}
             continue
@@ -118,3 +125,13 @@ def test_route_examples_of_a_removed_place_are_left_out_with_a_warning(knowledge
         "delete them)"
     ]
     assert all(service_id != "weg-dienst" for _, service_id, _ in route_examples(report.kb))
+
+
+def test_the_cache_keeps_only_the_newest_models(tmp_path, monkeypatch, kb):
+    """Every edit of the knowledge fits a new model; old ones must not fill the disk."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    examples = [e for e in route_examples(kb) if e[1] in sorted(kb.route_examples)[:2]]
+    for edit in range(KEPT_PER_MODEL + 2):
+        classifier_for("test-model", [*examples, (f"bewerking {edit}", examples[0][1], 1.0)])
+    cached = sorted(p.name for p in (tmp_path / "routewijzer").iterdir())
+    assert len(cached) == KEPT_PER_MODEL and all(n.startswith("test-model-") for n in cached)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+import re
 import threading
 import warnings
 from collections import Counter
@@ -25,8 +26,10 @@ from pathlib import Path
 from bot.matching.text import tokens
 
 Example = tuple[str, str, float]  # (message, label, weight)
+_WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 
-_FORMAT = 2  # raise when TextClassifier changes: older cached pickles are then not read
+_FORMAT = 3  # raise when TextClassifier changes: older cached pickles are then not read
+KEPT_PER_MODEL = 3  # fitted models of one kind in the cache (a knowledge base and its edits)
 _FITTED: dict[str, TextClassifier] = {}  # one fitted classifier per set of examples, per process
 _LOCK = threading.Lock()
 
@@ -68,7 +71,9 @@ class TextClassifier:
         self.labels: list[str] = [str(label) for label in self.pipeline.classes_]
         # scikit-learn's pipeline costs about a millisecond a message, most of it in checks
         # made for whole batches; the same arithmetic on one message's few hundred features
-        # costs a tenth of that (a test holds it equal to predict_proba).
+        # costs a tenth of that (a test holds it equal to predict_proba). Kept as plain words
+        # and numbers, the fitted model is read back without importing scikit-learn (a second
+        # a process).
         union, regression = self.pipeline.steps[0][1], self.pipeline.steps[1][1]
         self._features: list[_Features] = []
         offset = 0
@@ -77,6 +82,10 @@ class TextClassifier:
             offset += len(vectorizer.vocabulary_)
         self._weights = regression.coef_
         self._intercept = regression.intercept_
+
+    def __getstate__(self) -> dict:
+        """What the cache keeps: everything but scikit-learn's own objects."""
+        return {k: v for k, v in self.__dict__.items() if k != "pipeline"}
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Label -> probability; empty for a message without words."""
@@ -100,20 +109,38 @@ class TextClassifier:
 
 
 class _Features:
-    """One vectorizer's tf-idf features of one message, as scikit-learn computes them
-    (sublinear tf, idf, l2 norm), for the few features a message has."""
+    """One vectorizer's tf-idf features of one message, as scikit-learn computes them (its
+    n-grams, sublinear tf, idf, l2 norm), for the few features a message has."""
 
     def __init__(self, vectorizer, offset: int):
-        self.analyze = vectorizer.build_analyzer()
-        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.letters = vectorizer.analyzer == "char_wb"  # else words
+        self.sizes = range(vectorizer.ngram_range[0], vectorizer.ngram_range[1] + 1)
+        self.vocabulary: dict[str, int] = {g: int(i) for g, i in vectorizer.vocabulary_.items()}
         self.idf = vectorizer.idf_
         self.offset = offset
+
+    def grams(self, prepared: str) -> list[str]:
+        """scikit-learn's char_wb or word n-grams of an already lower-cased message."""
+        grams: list[str] = []
+        prepared = prepared.lower()
+        if self.letters:
+            for word in prepared.split():
+                padded = f" {word} "
+                for n in self.sizes:
+                    grams.extend(padded[i : i + n] for i in range(max(1, len(padded) - n + 1)))
+                    if len(padded) <= n:
+                        break  # a short word counts once, as itself
+            return grams
+        words = _WORD.findall(prepared)
+        for n in self.sizes:
+            grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        return grams
 
     def of(self, prepared: str):
         import numpy as np
 
         counts = Counter(
-            i for gram in self.analyze(prepared) if (i := self.vocabulary.get(gram)) is not None
+            i for gram in self.grams(prepared) if (i := self.vocabulary.get(gram)) is not None
         )
         indices = np.fromiter(counts.keys(), dtype=np.intp, count=len(counts))
         tf = np.fromiter(counts.values(), dtype=float, count=len(counts))
@@ -170,6 +197,13 @@ def _fitted(name: str, key: str, model: TextClassifier) -> TextClassifier:
         with os.fdopen(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
             pickle.dump(model, f)
         partial.replace(directory / f"{name}-{key}.pickle")
+        # Only the newest few of each kind are kept: every edit of the examples or services
+        # would otherwise leave tens of megabytes behind.
+        current = f"{name}-{key}.pickle"
+        others = [p for p in directory.glob(f"{name}-*.pickle") if p.name != current]
+        others.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+        for older in others[KEPT_PER_MODEL - 1 :]:
+            older.unlink(missing_ok=True)
     except OSError:
         pass  # no cache (read-only home): fitted again next start, nothing worse
     return model
