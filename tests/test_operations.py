@@ -28,6 +28,14 @@ from tests.test_telegram import ADMIN, RESIDENT, bot  # noqa: F401 (the running 
 
 SYNONYM_ANCHOR = "    blut: [geldzorgen, geld]\n"
 SUICIDE_LINES = "    services: [zelfmoordpreventie-113, alarmnummer-112]"
+SUICIDE_112_FIRST = "    services: [alarmnummer-112, zelfmoordpreventie-113]"
+
+
+def put_112_before_113(knowledge: Path) -> None:
+    """The emergency routing change the tests make: 112 before 113 for suicide."""
+    crisis = knowledge / "crisis.yaml"
+    crisis.write_text(crisis.read_text(encoding="utf-8").replace(
+        SUICIDE_LINES, SUICIDE_112_FIRST, 1), encoding="utf-8")
 
 
 def run(*argv: str) -> tuple[int, str]:
@@ -58,8 +66,7 @@ def test_diff_of_an_added_synonym_lists_the_moved_answers(tmp_path):
 
 
 def test_diff_of_a_broken_crisis_rule_exits_non_zero(tmp_path):
-    after = edited(tmp_path, "after", "crisis.yaml", SUICIDE_LINES,
-                   "    services: [alarmnummer-112, zelfmoordpreventie-113]")
+    after = edited(tmp_path, "after", "crisis.yaml", SUICIDE_LINES, SUICIDE_112_FIRST)
     code, out = run("diff", "--before", str(DEFAULT_DIRECTORY), "--after", str(after))
     assert code == 3
     assert "EMERGENCY" in out and "zelfmoordpreventie-113" in out and "alarmnummer-112" in out
@@ -74,10 +81,7 @@ def test_diff_against_a_git_revision(tmp_path):
     subprocess.run([*git, "init", "-q"], check=True)
     subprocess.run([*git, "add", "."], check=True)
     subprocess.run([*git, "commit", "-qm", "knowledge"], check=True)
-    crisis = repo / "knowledge" / "crisis.yaml"
-    crisis.write_text(crisis.read_text(encoding="utf-8").replace(
-        SUICIDE_LINES, "    services: [alarmnummer-112, zelfmoordpreventie-113]", 1),
-        encoding="utf-8")
+    put_112_before_113(repo / "knowledge")
     code, out = run("--knowledge", str(repo / "knowledge"), "diff", "--rev", "HEAD")
     assert code == 3 and "EMERGENCY" in out
     code, out = run("diff")
@@ -166,10 +170,8 @@ def test_html_report_opens_in_a_real_browser_and_shows_its_bars(tmp_path, kb):
 
 
 async def test_reload_refuses_an_emergency_routing_change_until_the_admin_confirms(bot):  # noqa: F811
+    put_112_before_113(bot.knowledge_dir)
     crisis = bot.knowledge_dir / "crisis.yaml"
-    crisis.write_text(crisis.read_text(encoding="utf-8").replace(
-        SUICIDE_LINES, "    services: [alarmnummer-112, zelfmoordpreventie-113]", 1),
-        encoding="utf-8")
     reply = (await bot.say(ADMIN, "/reload"))[-1]
     assert "noodgeval" in reply.text and "zelfmoordpreventie-113" in reply.text
     confirm = next(b["callback_data"] for b in reply.buttons
@@ -197,10 +199,7 @@ async def test_reload_refuses_an_emergency_routing_change_until_the_admin_confir
 
 
 async def test_reload_confirm_command_loads_the_change(bot):  # noqa: F811
-    crisis = bot.knowledge_dir / "crisis.yaml"
-    crisis.write_text(crisis.read_text(encoding="utf-8").replace(
-        SUICIDE_LINES, "    services: [alarmnummer-112, zelfmoordpreventie-113]", 1),
-        encoding="utf-8")
+    put_112_before_113(bot.knowledge_dir)
     reply = (await bot.say(ADMIN, "/reload confirm"))[-1]
     assert "opnieuw geladen" in reply.text
 

@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
@@ -370,7 +371,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-async def test_webhook_refuses_requests_without_telegrams_secret_token(kb, tmp_path):
+@asynccontextmanager
+async def webhook_bot(kb, tmp_path: Path):
+    """The bot behind a webhook on a free local port (api, port), stopped afterwards."""
     api = FakeBotAPI()
     base_url = await api.start()
     app = build_application(kb, TOKEN, knowledge_dir=ROOT / "knowledge", base_url=base_url,
@@ -382,6 +385,16 @@ async def test_webhook_refuses_requests_without_telegrams_secret_token(kb, tmp_p
                                     webhook_url="https://bot.example.org/telegram",
                                     secret_token="geheim-123")
     try:
+        yield api, app, port
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await api.stop()
+
+
+async def test_webhook_refuses_requests_without_telegrams_secret_token(kb, tmp_path):
+    async with webhook_bot(kb, tmp_path) as (api, app, port):
         assert api.webhook == {"url": "https://bot.example.org/telegram",
                                "secret_token": "geheim-123"}
         update = {"update_id": 1, "message": {
@@ -401,39 +414,21 @@ async def test_webhook_refuses_requests_without_telegrams_secret_token(kb, tmp_p
                 assert answer.status == 200
         sent = await api.wait_for_messages(RESIDENT, 1)
         assert "Waarom deze plek" in sent[-1].text
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await api.stop()
 
 
 async def test_webhook_update_the_library_cannot_read_is_not_logged(kb, tmp_path, capsys):
-    api = FakeBotAPI()
-    base_url = await api.start()
-    app = build_application(kb, TOKEN, knowledge_dir=ROOT / "knowledge", base_url=base_url,
-                            data_dir=tmp_path, clock=lambda: TUESDAY_MORNING)
-    port = _free_port()
     root = logging.getLogger()
     saved = root.handlers[:], root.level
     configure_logging([TOKEN], level=logging.DEBUG)
-    await app.initialize()
-    await app.start()
-    await app.updater.start_webhook(listen="127.0.0.1", port=port, url_path="telegram",
-                                    webhook_url="https://bot.example.org/telegram",
-                                    secret_token="geheim-123")
     try:
-        bad = {"update_id": 7, "poll": {"id": "p1", "question": "Geheime vraag van Pietersen?"}}
-        async with aiohttp.ClientSession() as http, http.post(
-                f"http://127.0.0.1:{port}/telegram", data=json.dumps(bad), headers={
-                    "Content-Type": "application/json",
-                    "X-Telegram-Bot-Api-Secret-Token": "geheim-123"}) as answer:
-            assert answer.status == 400
+        async with webhook_bot(kb, tmp_path) as (_, _, port):
+            bad = {"update_id": 7, "poll": {"id": "p1", "question": "Geheime vraag van Pietersen?"}}
+            async with aiohttp.ClientSession() as http, http.post(
+                    f"http://127.0.0.1:{port}/telegram", data=json.dumps(bad), headers={
+                        "Content-Type": "application/json",
+                        "X-Telegram-Bot-Api-Secret-Token": "geheim-123"}) as answer:
+                assert answer.status == 400
     finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await api.stop()
         root.handlers[:], level = saved
         root.setLevel(level)
     logged = capsys.readouterr().err
