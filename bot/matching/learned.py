@@ -28,7 +28,7 @@ from bot.matching.text import tokens
 Example = tuple[str, str, float]  # (message, label, weight)
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
 
-_FORMAT = 3  # raise when TextClassifier changes: older cached pickles are then not read
+_FORMAT = 4  # raise when TextClassifier changes: older cached pickles are then not read
 KEPT_PER_MODEL = 3  # fitted models of one kind in the cache (a knowledge base and its edits)
 _FITTED: dict[str, TextClassifier] = {}  # one fitted classifier per set of examples, per process
 _LOCK = threading.Lock()
@@ -61,6 +61,7 @@ class TextClassifier:
                 class_weight="balanced" if balanced else None,
                 solver="saga",
                 tol=1e-3,
+                random_state=0,  # saga visits the examples in random order: the same every fit
             ),
         )
         with warnings.catch_warnings():
