@@ -2,6 +2,7 @@
 
     python bench/learned_cv.py router   # the router's weight beside the keywords
     python bench/learned_cv.py crisis   # how rules and the crisis model decide together
+    python bench/learned_cv.py answer   # both together, scored as bench/quality.py scores them
 
 Every development message is scored by a model fitted without it (and without the rest of its
 fold), so the numbers say how the models do on messages they never saw. The held-out set
@@ -22,7 +23,15 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 import learned_examples  # noqa: E402
 
-from bench.quality import Item, as_answered, load_items  # noqa: E402
+from bench.quality import (  # noqa: E402
+    Item,
+    Score,
+    as_answered,
+    load_items,
+    need_of,
+    print_misses,
+    print_side_by_side,
+)
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.matching import crisis_model, route_model  # noqa: E402
@@ -83,14 +92,18 @@ def crisis(kb: KnowledgeBase, items: list[Item]) -> None:
     rows = []
     for item in items:
         hit = rules.detect(item.text)
-        ranked = [r.service.id for r in matcher.match(item.text, Profile(area=item.area))]
-        rows.append((item, hit, opinion[item.text], rules.calmed(hit, item.text), ranked))
+        profile, place_words = matcher.read_profile(item.text, Profile(area=item.area))
+        found = matcher.relevance(item.text, place_words)
+        ranked = [r.service.id for r in matcher.rank(found, profile) if r.score >= MIN_SCORE]
+        rows.append((item, hit, opinion[item.text], rules.calmed(hit, item.text), ranked,
+                     need_of(found)))
 
     def score(*setting: float) -> tuple[float, ...]:
         trust = Trust(*setting)
         top1 = n = found = emergencies = alarms = lines = harmless = 0
-        for item, hit, said, calmed, ranked in rows:
-            order, fired, certain = as_answered(ranked, rules.combine(hit, said, calmed, trust))
+        for item, hit, said, calmed, ranked, need in rows:
+            decided = rules.combine(hit, said, calmed, trust)
+            order, fired, certain = as_answered(ranked, decided, need)
             if item.crisis:
                 emergencies += 1
                 found += fired
@@ -104,26 +117,57 @@ def crisis(kb: KnowledgeBase, items: list[Item]) -> None:
         return (100 * top1 / n, 100 * found / emergencies, 100 * alarms / harmless,
                 100 * lines / harmless)
 
-    print(f"crisis: {len(rows)} messages, {FOLDS}-fold; line, sure alone, confirm, doubt -> "
-          "top-1, recall, false alarms, safety lines on harmless messages")
+    print(f"crisis: {len(rows)} messages, {FOLDS}-fold; line, sure alone, confirm, doubt, "
+          "lead -> top-1, recall, false alarms, safety lines on harmless messages")
     never = 2.0
 
     def show(label: str, numbers: tuple[float, ...]) -> None:
         print(f"  {label:<24} " + " ".join(f"{x:5.1f}" for x in numbers))
 
-    show("rules alone", score(never, never, never, 0))
-    for setting in itertools.product([0.5, 0.7], [0.95, never], [0.9, never], [0.3, 0.5, 0.6]):
+    show("rules alone", score(never, never, never, 0, never))
+    for setting in itertools.product(
+        [0.5, 0.7], [0.95, never], [0.9, never], [0.3, 0.5, 0.6], [0.7, never]
+    ):
         show(" ".join(f"{x:g}" for x in setting), score(*setting))
+
+
+def answer(kb: KnowledgeBase, items: list[Item], misses: int) -> None:
+    """The whole answer, as bench/quality.py scores it, with both models fitted without the
+    message: the closest development can come to what the held-out set will say."""
+    rules = CrisisDetector(kb)
+    matcher = Matcher(kb)
+    fold = folds_of([i.text for i in items], seed=3)
+    routes, dangers = route_examples(kb), crisis_examples(kb)
+    score = Score("cross-validated")
+    for k in range(FOLDS):
+        router = TextClassifier([e for e in routes if fold.get(e[0]) != k],
+                                route_model.REGULARISATION, route_model.BALANCED)
+        model = CrisisModel(TextClassifier([e for e in dangers if fold.get(e[0]) != k],
+                                           crisis_model.REGULARISATION, crisis_model.BALANCED))
+        for item in (i for i in items if fold[i.text] == k):
+            profile, place_words = matcher.read_profile(item.text, Profile(area=item.area))
+            found = with_chances(matcher.relevance(item.text, place_words),
+                                 router.probabilities(item.text))
+            ranked = [r.service.id for r in matcher.rank(found, profile) if r.score >= MIN_SCORE]
+            hit = rules.detect(item.text)
+            decided = rules.combine(hit, model.assess(item.text), rules.calmed(hit, item.text))
+            score.add(item, *as_answered(ranked, decided, need_of(found)))
+    print_side_by_side({"development, 5-fold": score})
+    print_misses(score, misses)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("model", choices=["router", "crisis"])
+    parser.add_argument("model", choices=["router", "crisis", "answer"])
+    parser.add_argument("--misses", type=int, default=40,
+                        help="answer: how many misses of each kind to list")
     args = parser.parse_args()
     kb = load_knowledge(ROOT / "knowledge")
     items = load_items(DATA)
     if args.model == "router":
         router(kb, items, [0, 16, 24, 32, 40, 48, 64])
+    elif args.model == "answer":
+        answer(kb, items, args.misses)
     else:
         crisis(kb, items)
     return 0

@@ -36,7 +36,7 @@ from bot.dialogue.types import Event  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.matching.crisis import CrisisDetector, CrisisHit  # noqa: E402
-from bot.matching.matcher import Matcher  # noqa: E402
+from bot.matching.matcher import MIN_SCORE, Candidate, Matcher  # noqa: E402
 from bot.matching.profile import Profile  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -127,13 +127,23 @@ def routewijzer(kb: KnowledgeBase) -> tuple[Score, object]:
     crisis = CrisisDetector(kb, learned=True)
 
     def rank(item: Item) -> tuple[list[str], bool, bool]:
-        ranked = [r.service.id for r in matcher.match(item.text, Profile(area=item.area))]
-        return as_answered(ranked, crisis.detect(item.text))
+        profile, place_words = matcher.read_profile(item.text, Profile(area=item.area))
+        found = matcher.relevance(item.text, place_words)
+        ranked = [r.service.id for r in matcher.rank(found, profile) if r.score >= MIN_SCORE]
+        return as_answered(ranked, crisis.detect(item.text), need_of(found))
 
     return Score("Routewijzer"), rank
 
 
-def as_answered(ranked: list[str], hit: CrisisHit | None) -> tuple[list[str], bool, bool]:
+def need_of(found: list[Candidate]) -> float:
+    """How clearly the words point at a place: the best candidate's score, as the engine
+    reads it (Reading.candidates)."""
+    return found[0].score if found and found[0].score >= MIN_SCORE else 0.0
+
+
+def as_answered(
+    ranked: list[str], hit: CrisisHit | None, need: float
+) -> tuple[list[str], bool, bool]:
     """The places in the order the resident sees them, whether an emergency line is shown,
     and whether it is the emergency reply (not a safety line beside the need's answer)."""
     if hit is None:
@@ -141,6 +151,8 @@ def as_answered(ranked: list[str], hit: CrisisHit | None) -> tuple[list[str], bo
     lines = list(hit.service_ids)
     if hit.certain or not ranked:  # the emergency reply (also a safety net with no need)
         return lines + [s for s in ranked if s not in lines], True, True
+    if hit.leads(need):  # the safety line first, then the need's answer
+        return lines + [s for s in ranked if s not in lines], True, False
     # the need's answer, and the safety line with its number beside it
     order = ranked[:1] + [s for s in lines if s != ranked[0]]
     return order + [s for s in ranked[1:] if s not in lines], True, False

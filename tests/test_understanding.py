@@ -98,6 +98,16 @@ def test_an_ordinary_need_in_despair_is_answered_with_a_safety_line_and_a_way_to
     assert chat.last.tag == "crisis" and "113" in chat.text
 
 
+def test_likely_danger_with_no_clear_need_opens_with_the_line_then_goes_on(chat):
+    """No words the rules know, a need the words hardly name: the line comes first, not a
+    buurtteam with 113 under it."""
+    chat.start()
+    chat.say("er is niemand die me mist als ik er niet meer ben")
+    first, *rest = chat.last.replies
+    assert "113" in first.text and "Ik ben nu in gevaar" in first.buttons[0][0].label
+    assert rest and chat.last.tag != "crisis", "the need is still answered, below the line"
+
+
 def test_despair_with_no_other_need_gets_the_emergency_lines_not_a_list_of_places(chat):
     chat.start()
     chat.say("ik kan niet meer")

@@ -358,7 +358,8 @@ class Engine:
                 else self._new_need(state, reading)
             )
         if hit:
-            return self._with_safety_net(outcome, hit.rule_ids[0])
+            need = reading.candidates[0].score if reading.candidates else 0.0
+            return self._with_safety_net(outcome, hit.rule_ids[0], first=hit.leads(need))
         return outcome
 
     def _answer_typed(
@@ -418,10 +419,12 @@ class Engine:
         state.candidates = list(reading.candidates)  # with the words, for this turn's card only
         return self._next(state)
 
-    def _with_safety_net(self, outcome: Outcome, rule_id: str) -> Outcome:
+    def _with_safety_net(self, outcome: Outcome, rule_id: str, first: bool = False) -> Outcome:
         """Words that may mean danger but need not: answer the need, and add one short line
         with the rule's first line and a way into the emergency reply. With no need found,
-        the emergency reply itself is the answer: never only a list of ordinary places."""
+        the emergency reply itself is the answer: never only a list of ordinary places.
+        `first`: the danger is likely and the need unclear, so the line comes before the
+        need's answer instead of after it."""
         state = outcome.state
         services = self._crisis_rules[rule_id].services
         if outcome.tag in ("no_match", "small_talk"):
@@ -432,13 +435,16 @@ class Engine:
         if line is None:
             return outcome
         phone = " / ".join(line.contact.phones)
+        key = "safety_first" if first else "safety_line"
         text = (
-            say("safety_line", service=line.name, phone=phone)
+            say(key, service=line.name, phone=phone)
             if phone
-            else say("safety_line_no_phone", service=line.name)
+            else say(f"{key}_no_phone", service=line.name)
         )
         button = ((Button(say("button_in_danger"), buttons.encode(Kind.DANGER, rule_id)),),)
-        return replace(outcome, replies=[*outcome.replies, Reply(text, buttons=button)])
+        safety = Reply(text, buttons=button)
+        replies = [safety, *outcome.replies] if first else [*outcome.replies, safety]
+        return replace(outcome, replies=replies)
 
     # ------------------------------------------------------------------ questions
 

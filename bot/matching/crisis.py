@@ -66,6 +66,14 @@ class Trust:
     sure_alone: float = 0.95  # the model alone, and very sure: the emergency reply
     confirm: float = 0.9  # a possible rule hit the model finds this likely: the emergency reply
     doubt: float = 0.5  # a certain rule hit the model finds less likely: a safety line instead
+    # A safety line leads the reply, before the need's answer, when the model finds an
+    # emergency at least this likely and the words point at no place clearly (the best place
+    # scores below `weak_need`): "vanavond loop ik naar de brug" must not open with a buurtteam.
+    # Chosen the same way (bench/learned_cv.py answer): top-1 over all development messages
+    # 77.2 -> 81.7 %, emergencies' own line first 62 -> 82 %, look-alikes' own place first
+    # 67.6 -> 64.9 % (the line above it, not instead of it).
+    lead: float = 0.7
+    weak_need: float = 16.0
 
 
 TRUST = Trust()
@@ -91,6 +99,17 @@ class CrisisHit:
     service_ids: tuple[str, ...]
     phrases: tuple[str, ...]
     certain: bool = True
+    chance: float | None = None  # the crisis model's opinion, when it gave one
+
+    def leads(self, need: float, trust: Trust = TRUST) -> bool:
+        """The safety line goes first, the need's answer after it. `need`: the score of the
+        best place the words point at (0 when none)."""
+        return (
+            not self.certain
+            and self.chance is not None
+            and self.chance >= trust.lead
+            and need < trust.weak_need
+        )
 
 
 @dataclass(frozen=True)
@@ -206,18 +225,21 @@ class CrisisDetector:
         calmed: bool,
         trust: Trust = TRUST,
     ) -> CrisisHit | None:
-        """The rules' hit and the model's opinion as one decision (see `detect`)."""
+        """The rules' hit and the model's opinion as one decision (see `detect`). The rules
+        keep their order of lines: a body in danger puts 112 first, whatever the kind."""
         if opinion is None:
             return hit
+        chance = opinion.chance
         if hit is None:
             rule = self.rule_by_id.get(opinion.rule_id)
-            if rule is None or opinion.chance < trust.safety_line:
+            if rule is None or chance < trust.safety_line:
                 return None
-            sure = opinion.chance >= trust.sure_alone
-            return CrisisHit((rule.id,), rule.services, (LEARNED,), certain=sure)
-        if hit.certain and opinion.chance < trust.doubt:
+            sure = chance >= trust.sure_alone
+            return CrisisHit((rule.id,), rule.services, (LEARNED,), sure, chance)
+        hit = replace(hit, chance=chance)
+        if hit.certain and chance < trust.doubt:
             return replace(hit, certain=False)
-        if not hit.certain and opinion.chance >= trust.confirm and not calmed:
+        if not hit.certain and chance >= trust.confirm and not calmed:
             return replace(hit, certain=True)
         return hit
 
