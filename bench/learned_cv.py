@@ -103,7 +103,7 @@ def crisis(kb: KnowledgeBase, items: list[Item]) -> None:
         top1 = n = found = emergencies = alarms = lines = harmless = 0
         for item, hit, said, calmed, ranked, need in rows:
             decided = rules.combine(hit, said, calmed, trust)
-            order, fired, certain = as_answered(ranked, decided, need)
+            order, fired, certain = as_answered(ranked, decided, need, trust)
             if item.crisis:
                 emergencies += 1
                 found += fired
@@ -165,7 +165,7 @@ def main() -> int:
     kb = load_knowledge(ROOT / "knowledge")
     items = load_items(DATA)
     if args.model == "router":
-        router(kb, items, [0, 16, 24, 32, 40, 48, 64])
+        router(kb, items, [0, 16, 32, 48, 64, 80, 96])
     elif args.model == "answer":
         answer(kb, items, args.misses)
     else:

@@ -3,9 +3,9 @@
     python bench/quality.py [--misses N] [--data FILE ...]
 
 Two sets, side by side:
-- development: bench/data/labelled.yaml, dev_fresh.yaml, dev_crisis.yaml, dev_more.yaml and
-  dev_crisis2.yaml, which may be used to find what the bot does not understand yet (and which
-  the learned models learn from: scripts/learned_examples.py);
+- development: bench/data/labelled.yaml and the dev_*.yaml sets (scripts/learned_examples.py
+  lists them), which may be used to find what the bot does not understand yet, and which the
+  learned models learn from;
 - held-out: bench/data/heldout.yaml, written fresh before the crisis rules it tests and never used
   to choose a keyword, phrase or weight. Every held-out miss is printed.
 
@@ -26,7 +26,9 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
+import learned_examples  # noqa: E402
 from rank_bm25 import BM25Okapi  # noqa: E402
 from rapidfuzz import fuzz, process  # noqa: E402
 
@@ -35,14 +37,13 @@ from bot.dialogue.engine import Engine  # noqa: E402
 from bot.dialogue.types import Event  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
-from bot.matching.crisis import CrisisDetector, CrisisHit  # noqa: E402
+from bot.matching.crisis import TRUST, CrisisDetector, CrisisHit, Trust  # noqa: E402
 from bot.matching.matcher import MIN_SCORE, Candidate, Matcher  # noqa: E402
 from bot.matching.profile import Profile  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
 DEFAULT_SETS = {
-    "development": [DATA / n for n in ("labelled.yaml", "dev_fresh.yaml", "dev_crisis.yaml",
-                                       "dev_more.yaml", "dev_crisis2.yaml")],
+    "development": [DATA / name for name in learned_examples.SOURCES],
     "held-out": [DATA / "heldout.yaml"],
 }
 # Residents' own languages: one set each, written before the bot had any vocabulary in them.
@@ -142,7 +143,7 @@ def need_of(found: list[Candidate]) -> float:
 
 
 def as_answered(
-    ranked: list[str], hit: CrisisHit | None, need: float
+    ranked: list[str], hit: CrisisHit | None, need: float, trust: Trust = TRUST
 ) -> tuple[list[str], bool, bool]:
     """The places in the order the resident sees them, whether an emergency line is shown,
     and whether it is the emergency reply (not a safety line beside the need's answer)."""
@@ -151,7 +152,7 @@ def as_answered(
     lines = list(hit.service_ids)
     if hit.certain or not ranked:  # the emergency reply (also a safety net with no need)
         return lines + [s for s in ranked if s not in lines], True, True
-    if hit.leads(need):  # the safety line first, then the need's answer
+    if hit.leads(need, trust):  # the safety line first, then the need's answer
         return lines + [s for s in ranked if s not in lines], True, False
     # the need's answer, and the safety line with its number beside it
     order = ranked[:1] + [s for s in lines if s != ranked[0]]

@@ -40,7 +40,7 @@ MIN_SCORE = 2.0  # below this the words did not really say anything the knowledg
 # The learned router's say: its probability for a place times this is added to the keyword
 # score (which runs from about 2 to 30). Chosen by 5-fold cross-validation on the development
 # sets (bench/learned_cv.py router), never on the held-out set.
-ROUTER_WEIGHT = 40.0
+ROUTER_WEIGHT = 64.0
 ROUTER_PLACES = 10  # the router's best guesses that may add to (or join) the candidates
 ROUTER_ALONE = 0.15  # a place no keyword found joins only when the router is this sure of it
 

@@ -15,7 +15,7 @@ from bot.knowledge.model import KnowledgeBase
 from bot.matching.learned import Example, TextClassifier, classifier_for
 
 # The classifier's settings (bench/learned_cv.py fits the same to measure them).
-REGULARISATION = 10.0
+REGULARISATION = 20.0
 BALANCED = False
 
 
