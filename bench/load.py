@@ -46,7 +46,7 @@ from tests.fake_telegram import TOKEN, FakeBotAPI  # noqa: E402
 # (for example no district question because the answer would not change).
 SCRIPT = (
     ("text", "/start"),
-    ("text", "ik heb schulden en weet niet waar ik moet beginnen"),
+    ("text", "ik zoek een buurthuis waar ik mensen kan ontmoeten"),
     ("button", "Zuid"),
     ("button", "Dit helpt"),
 )

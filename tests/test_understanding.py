@@ -8,13 +8,16 @@ messages; these tests pin the mechanisms so a change to the rules cannot quietly
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 
 from bench import quality
-from bot.matching.crisis import CrisisDetector
+from bot.dialogue.engine import Engine
+from bot.matching.crisis import TRUST, CrisisDetector
 from bot.matching.profile import Profile
 from bot.matching.text import tokens
+from tests.conftest import TUESDAY_MORNING, Chat
 
 
 @pytest.fixture(scope="module")
@@ -98,9 +101,13 @@ def test_an_ordinary_need_in_despair_is_answered_with_a_safety_line_and_a_way_to
     assert chat.last.tag == "crisis" and "113" in chat.text
 
 
-def test_likely_danger_with_no_clear_need_opens_with_the_line_then_goes_on(chat):
+def test_likely_danger_with_no_clear_need_opens_with_the_line_then_goes_on(kb, matcher):
     """No words the rules know, a need the words hardly name: the line comes first, not a
-    buurtteam with 113 under it."""
+    buurtteam with 113 under it. (The model may not decide alone here, so that the safety line,
+    not the emergency reply, is what is tested, however sure it grows.)"""
+    engine = Engine(kb, matcher, clock=lambda: TUESDAY_MORNING,
+                    trust=replace(TRUST, sure_alone=2.0, confirm=2.0))
+    chat = Chat(engine)
     chat.start()
     chat.say("er is niemand die me mist als ik er niet meer ben")
     first, *rest = chat.last.replies

@@ -25,7 +25,7 @@ from bot.dialogue.texts import Texts
 from bot.dialogue.types import Button, Event, Outcome, Reply
 from bot.knowledge.hours import AMSTERDAM, open_state
 from bot.knowledge.model import KnowledgeBase, Service
-from bot.matching.crisis import CrisisDetector
+from bot.matching.crisis import TRUST, CrisisDetector, Trust
 from bot.matching.index import word_terms
 from bot.matching.languages import OTHER, LanguageGuesser
 from bot.matching.languages import warm_up as warm_up_languages
@@ -67,12 +67,13 @@ class Engine:
         matcher: Matcher | None = None,
         clock: Callable[[], datetime] | None = None,
         forget_after_days: float = FORGET_AFTER_DAYS,
+        trust: Trust = TRUST,
     ):
         self.kb = kb
         self.forget_after_days = forget_after_days
         self.matcher = matcher or Matcher(kb, learned=True)
         self.languages = LanguageGuesser(kb)
-        self.crisis = CrisisDetector(kb, learned=True, languages=self.languages)
+        self.crisis = CrisisDetector(kb, learned=True, languages=self.languages, trust=trust)
         self.reader = Reader(self.matcher, self.crisis)
         self.clock = clock or (lambda: datetime.now(AMSTERDAM))
         self.city_id = next(a.id for a in kb.areas.values() if a.kind == "city")
@@ -359,7 +360,8 @@ class Engine:
             )
         if hit:
             need = reading.candidates[0].score if reading.candidates else 0.0
-            return self._with_safety_net(outcome, hit.rule_ids[0], first=hit.leads(need))
+            first = hit.leads(need, self.crisis.trust)
+            return self._with_safety_net(outcome, hit.rule_ids[0], first=first)
         return outcome
 
     def _answer_typed(

@@ -122,14 +122,19 @@ class _Rule:
 
 class CrisisDetector:
     def __init__(
-        self, kb: KnowledgeBase, learned: bool = False, languages: LanguageGuesser | None = None
+        self,
+        kb: KnowledgeBase,
+        learned: bool = False,
+        languages: LanguageGuesser | None = None,
+        trust: Trust = TRUST,
     ):
         # The crisis model (crisis_model.py) gives its second opinion beside the rules; `check`
         # and tests of the rules themselves leave it out. It is fitted (or read from its cache)
         # when a message first needs it, not when the bot starts. `languages`: the caller's
-        # guesser, when it has one.
+        # guesser, when it has one; `trust`: how far the model counts.
         self._kb = kb
         self._learned = learned
+        self.trust = trust
         concepts = {
             name: tuple(w for ps in langs.values() for p in ps if (w := tuple(tokens(p))))
             for name, langs in kb.crisis_concepts.items()
@@ -212,7 +217,7 @@ class CrisisDetector:
         if self._model is None:
             self._model = model_for(self._kb) or False
         opinion = self._model.assess(text) if self._model else None
-        return self.combine(hit, opinion, self.calmed(hit, text))
+        return self.combine(hit, opinion, self.calmed(hit, text), self.trust)
 
     def calmed(self, hit: CrisisHit | None, text: str) -> bool:
         """The rules' hit is only possible because the resident said "niet dringend"."""
