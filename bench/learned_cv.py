@@ -78,7 +78,13 @@ def router(kb: KnowledgeBase, items: list[Item], weights: list[float]) -> None:
               f"top-3 {100 * top3 / len(items):5.1f} %")
 
 
-def crisis(kb: KnowledgeBase, items: list[Item]) -> None:
+# line, sure alone, confirm, doubt, lead: the Trust settings tried (2: never)
+CRISIS_GRID = list(
+    itertools.product([0.5, 0.7], [0.9, 0.95, 2.0], [0.9, 2.0], [0.5, 0.6], [0.7, 2.0])
+)
+
+
+def crisis(kb: KnowledgeBase, items: list[Item], grid=CRISIS_GRID) -> None:
     rules = CrisisDetector(kb)
     matcher = Matcher(kb)
     examples = crisis_examples(kb)  # what the model learns from, with the services' own
@@ -125,9 +131,7 @@ def crisis(kb: KnowledgeBase, items: list[Item]) -> None:
         print(f"  {label:<24} " + " ".join(f"{x:5.1f}" for x in numbers))
 
     show("rules alone", score(never, never, never, 0, never))
-    for setting in itertools.product(
-        [0.5, 0.7], [0.95, never], [0.9, never], [0.3, 0.5, 0.6], [0.7, never]
-    ):
+    for setting in grid:
         show(" ".join(f"{x:g}" for x in setting), score(*setting))
 
 
