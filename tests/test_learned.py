@@ -8,8 +8,8 @@ import pytest
 
 from bot.checks import run_checks
 from bot.knowledge.loader import load_knowledge
-from bot.matching.crisis import LEARNED, CrisisDetector
-from bot.matching.crisis_model import model_for
+from bot.matching.crisis import LEARNED, TRUST, CrisisDetector
+from bot.matching.crisis_model import Opinion, model_for
 from bot.matching.learned import KEPT_PER_MODEL, TextClassifier, classifier_for, prepare
 from bot.matching.matcher import Matcher
 from bot.matching.route_model import route_examples, router_for
@@ -98,6 +98,23 @@ def test_not_urgent_in_the_residents_words_is_never_overruled(kb, learned):
     hit = learned[1].detect(text)
     assert hit is not None and not hit.certain
     assert "zelfmoordpreventie-113" in hit.service_ids
+
+
+def test_the_model_names_the_kind_of_emergency_but_a_body_in_danger_keeps_112_first(kb):
+    """The rules hear violence in "slaat alles kapot"; the model, sure it is psychosis, puts
+    that kind's lines first. Heavy bleeding stays 112's, whatever the model says."""
+    rules = CrisisDetector(kb)
+    psychosis = Opinion(0.97, "psychische-crisis")
+    hit = rules.detect("broer slaat alles kapot, zegt dat de duivel in huis zit")
+    assert hit.rule_ids[0] == "huiselijk-geweld"
+    led = rules.combine(hit, psychosis, calmed=False)
+    assert led.rule_ids[0] == "psychische-crisis" and led.certain
+    assert led.service_ids[0] == rules.rule_by_id["psychische-crisis"].services[0]
+    assert "veilig-thuis-utrecht" in led.service_ids  # the rules' kind still stands beside it
+    bleeding = rules.detect("mijn man slaat me en nu bloedt mijn hoofd heel erg")
+    assert rules.combine(bleeding, psychosis, calmed=False).service_ids[0] == "alarmnummer-112"
+    unsure = Opinion(TRUST.kind - 0.05, "psychische-crisis")
+    assert rules.combine(hit, unsure, calmed=False).rule_ids[0] == "huiselijk-geweld"
 
 
 def test_the_model_judges_only_the_languages_it_learned(kb, learned):

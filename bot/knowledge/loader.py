@@ -305,6 +305,7 @@ def _load_crisis(reader: _Reader, path: Path) -> tuple[
                 audience=tuple(r.get("audience") or ()),
                 situations=tuple(r.get("situations") or ()),
                 possible=tuple(r.get("possible") or ()),
+                first=bool(r.get("first")),
             ),
             f"{file}:{r['_line']}",
         )

@@ -115,6 +115,7 @@ class CrisisRule:
     audience: tuple[str, ...] = ()
     situations: tuple[str, ...] = ()
     possible: tuple[str, ...] = ()
+    first: bool = False  # its services lead whenever it fires
 
 
 @dataclass(frozen=True)

@@ -366,6 +366,12 @@ CRISIS_RULE = Field(
             "Situations or phrases that may be this emergency but need not be ('@uitzichtloos'): "
             "the bot answers the need and adds one safety line with this rule's first service.",
         ),
+        Field(
+            "first",
+            "bool",
+            "When this rule fires, its services lead, whatever other kind of emergency the "
+            "message also looks like (a body in danger: 112 first).",
+        ),
     ),
 )
 

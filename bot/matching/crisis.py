@@ -74,6 +74,11 @@ class Trust:
     # 67.6 -> 64.9 % (the line above it, not instead of it).
     lead: float = 0.7
     weak_need: float = 16.0
+    # The rules say that it is an emergency, the model (learned from thousands of labelled
+    # ones) says better which kind: at this chance its kind's lines lead, before the rules'
+    # first kind, unless that is a rule marked `first` (a body in danger: 112). Chosen the same
+    # way: top-1 84.9 -> 85.7 %, the emergency's own line first 1,647 -> 1,694 of 1,970.
+    kind: float = 0.8
 
 
 TRUST = Trust()
@@ -242,11 +247,31 @@ class CrisisDetector:
             sure = chance >= trust.sure_alone
             return CrisisHit((rule.id,), rule.services, (LEARNED,), sure, chance)
         hit = replace(hit, chance=chance)
+        if chance >= trust.kind and opinion.rule_id != hit.rule_ids[0]:
+            hit = self._led_by(hit, opinion.rule_id)
         if hit.certain and chance < trust.doubt:
             return replace(hit, certain=False)
         if not hit.certain and chance >= trust.confirm and not calmed:
             return replace(hit, certain=True)
         return hit
+
+    def _led_by(self, hit: CrisisHit, rule_id: str) -> CrisisHit:
+        """The hit with the model's kind of emergency first (added when the rules missed it),
+        after the rules marked `first` that fired."""
+        if rule_id not in self.rule_by_id:
+            return hit
+        said = dict(zip(hit.rule_ids, hit.phrases, strict=True))
+        order = [rule_id, *(r for r in hit.rule_ids if r != rule_id)]
+        order.sort(key=lambda r: not (r in said and self.rule_by_id[r].first))
+        services: list[str] = []
+        for rule in order:
+            services.extend(s for s in self.rule_by_id[rule].services if s not in services)
+        return replace(
+            hit,
+            rule_ids=tuple(order),
+            service_ids=tuple(services),
+            phrases=tuple(said.get(r, LEARNED) for r in order),
+        )
 
     def _by_rules(self, text: str) -> CrisisHit | None:
         words = tokens(text)
