@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.dialogue.types import Button, Reply
-from bot.frontends.telegram_bot import build_application, register_commands, render
+from bot.frontends.telegram_bot import build_application, render, start_up
 from bot.knowledge.loader import DEFAULT_DIRECTORY
 from bot.logging_setup import configure_logging
 from tests.conftest import TUESDAY_MORNING
@@ -36,7 +36,7 @@ class Bot:
             data_dir=self.data_dir, admin_ids=frozenset({ADMIN}), clock=lambda: TUESDAY_MORNING,
         )
         await self.app.initialize()
-        await register_commands(self.app)
+        await start_up(self.app)
         await self.app.start()
         await self.app.updater.start_polling(poll_interval=0, timeout=1)
 
@@ -231,29 +231,28 @@ async def test_admin_reload_of_good_knowledge_and_stats(bot):
     assert "schulden" not in stats.text and str(RESIDENT) not in stats.text  # anonymous
 
 
-async def test_residents_are_answered_while_a_reload_runs_and_the_matcher_is_built_once(
+async def test_residents_are_answered_while_a_reload_runs_and_the_index_is_built_once(
     bot, monkeypatch
 ):
     import bot.frontends.telegram_bot as telegram_bot
-    from bot.matching.matcher import Matcher
+    from bot.matching.index import SearchIndex
 
     entered, release = threading.Event(), threading.Event()
-    built: list[Matcher] = []
+    built: list[SearchIndex] = []
+    real_build = SearchIndex.build
 
     def held_checks(directory, **kwargs):
         entered.set()
         release.wait(timeout=120)  # the reload takes as long as the test wants
         return real_checks(directory, **kwargs)
 
-    class CountedMatcher(Matcher):
-        def __init__(self, *args, **kwargs):
-            built.append(self)
-            super().__init__(*args, **kwargs)
+    def counted_build(kb):
+        built.append(index := real_build(kb))
+        return index
 
     real_checks = telegram_bot.run_checks
     monkeypatch.setattr(telegram_bot, "run_checks", held_checks)
-    monkeypatch.setattr("bot.checks.Matcher", CountedMatcher)
-    monkeypatch.setattr("bot.dialogue.engine.Matcher", CountedMatcher)
+    monkeypatch.setattr(SearchIndex, "build", staticmethod(counted_build))
     bot.api.message(ADMIN, "/reload")
     while not entered.is_set():  # the event loop gets here only if the reload does not block it
         await asyncio.sleep(0.01)
@@ -264,6 +263,19 @@ async def test_residents_are_answered_while_a_reload_runs_and_the_matcher_is_bui
     reply = (await bot.api.wait_for_messages(ADMIN, 1, timeout=120))[-1]
     assert "opnieuw geladen" in reply.text
     assert len(built) == 1
+
+
+async def test_after_a_reload_the_bot_still_understands_situations_without_keywords(bot):
+    """The reloaded engine keeps the learned router: no keyword says "debts" here."""
+    message = "de enveloppen stapelen zich op, ik maak ze niet meer open"
+    helpers = ("Buurtteam", "U Centraal", "schulden", "Geldfit")
+    await bot.say(RESIDENT, "/start")
+    before = await bot.say(RESIDENT, message)
+    assert any(name in m.text for m in before for name in helpers)
+    assert "opnieuw geladen" in (await bot.say(ADMIN, "/reload"))[-1].text
+    await bot.say(RESIDENT, "/start")
+    after = await bot.say(RESIDENT, message)
+    assert any(name in m.text for m in after for name in helpers)
 
 
 async def test_non_admin_gets_the_unknown_command_reply(bot):

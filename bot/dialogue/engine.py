@@ -26,7 +26,7 @@ from bot.dialogue.types import Button, Event, Outcome, Reply
 from bot.knowledge.hours import AMSTERDAM, open_state
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.crisis import TRUST, CrisisDetector, Trust
-from bot.matching.index import word_terms
+from bot.matching.index import SearchIndex, word_terms
 from bot.matching.languages import OTHER, LanguageGuesser
 from bot.matching.languages import warm_up as warm_up_languages
 from bot.matching.matcher import MIN_SCORE, Candidate, Hit, Matcher, Ranked
@@ -335,6 +335,19 @@ class Engine:
                 )
             ],
         )
+
+    def successor(self, kb: KnowledgeBase, index: SearchIndex) -> Engine:
+        """An engine on new knowledge, set up like this one (clock, retention, trust, learned
+        or not), on a search index already built for it."""
+        matcher = Matcher(kb, index=index, learned=self.matcher.learned)
+        return Engine(kb, matcher, clock=self.clock, forget_after_days=self.forget_after_days,
+                      trust=self.crisis.trust)
+
+    def load_models(self) -> None:
+        """Fit the learned models now, or read them from the cache, so that no resident waits
+        for it: at start-up, and after a reload before the new knowledge serves."""
+        self.matcher.router()
+        self.crisis.model()
 
     # ------------------------------------------------------------------ free text
 

@@ -405,12 +405,14 @@ def admin_only(handler):
 
 def _checked_engine(knowledge_dir: Path, old: Engine) -> tuple[Report, Engine | None]:
     """The checks of `run_bot.py check`, and an engine on the new knowledge if it passes,
-    serving with the matcher the checks already built instead of building a second one."""
+    ready to serve: on the search index the checks already built (not a second one), with the
+    learned models as the old engine had them, fitted here rather than by a resident's message."""
     report = run_checks(knowledge_dir)
     if report.kb is None or report.problems:
         return report, None
-    return report, Engine(report.kb, report.matcher, clock=old.clock,
-                          forget_after_days=old.forget_after_days)
+    engine = old.successor(report.kb, report.matcher.index)
+    engine.load_models()
+    return report, engine
 
 
 RELOAD_CONFIRM = "admin:reload-confirm"
@@ -511,6 +513,14 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             log.warning("could not tell the resident about the error")
 
 
+async def start_up(application: Application) -> None:
+    """Before the first update: the learned models, fitted or read from the cache off the event
+    loop (from a fresh cache that takes seconds, which no resident should wait for), then the
+    command menu."""
+    await asyncio.to_thread(application.bot_data["routewijzer"].engine.load_models)
+    await register_commands(application)
+
+
 async def register_commands(application: Application) -> None:
     """The command menu in Dutch (default) and English. Only a convenience: if Telegram
     refuses it now, the bot still starts (the menu stays as it was)."""
@@ -559,7 +569,7 @@ def build_application(kb: KnowledgeBase, token: str, *, knowledge_dir: Path,
                       forget_after_days: float = FORGET_AFTER_DAYS,
                       rate_limit: bool = True) -> Application:
     """The bot, wired. `rate_limit=False` only where no real Telegram is behind `base_url`."""
-    builder = ApplicationBuilder().token(token).base_url(base_url).post_init(register_commands)
+    builder = ApplicationBuilder().token(token).base_url(base_url).post_init(start_up)
     builder = builder.application_class(PatientApplication)
     builder = builder.concurrent_updates(CONCURRENT_UPDATES)  # per-resident lock in run_engine
     # aiohttp instead of httpx: the HTTP client was most of the bot's CPU under load. A few

@@ -219,10 +219,18 @@ class CrisisDetector:
             return hit
         if (language or self._guesser.guess(text)) not in _MODEL_LANGUAGES:
             return hit
+        model = self.model()
+        opinion = model.assess(text) if model else None
+        return self.combine(hit, opinion, self.calmed(hit, text), self.trust)
+
+    def model(self) -> CrisisModel | None:
+        """The learned second opinion: fitted, or read from the cache, on first use. None
+        when the rules decide alone or the knowledge has no crisis examples."""
+        if not self._learned:
+            return None
         if self._model is None:
             self._model = model_for(self._kb) or False
-        opinion = self._model.assess(text) if self._model else None
-        return self.combine(hit, opinion, self.calmed(hit, text), self.trust)
+        return self._model or None
 
     def calmed(self, hit: CrisisHit | None, text: str) -> bool:
         """The rules' hit is only possible because the resident said "niet dringend"."""

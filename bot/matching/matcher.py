@@ -154,13 +154,20 @@ class Matcher:
         results.sort(key=lambda c: (-c.score, c.service_id))
         return results[:MAX_CANDIDATES]
 
+    def router(self) -> TextClassifier | None:
+        """The learned router: fitted, or read from the cache, on first use. None when this
+        matcher goes by the keywords alone or the knowledge has no route examples."""
+        if not self.learned:
+            return None
+        if self._router is None:
+            self._router = router_for(self.kb) or False
+        return self._router or None
+
     def _with_router(self, text: str, candidates: list[Candidate]) -> list[Candidate]:
         """The keyword scores plus the router's judgement. A place only the router found
         joins without hits: the "why" line then names the need, never a word."""
-        if self._router is None:
-            self._router = router_for(self.kb) or False
-        router = self._router
-        if not router:
+        router = self.router()
+        if router is None:
             return candidates
         return with_chances(candidates, router.probabilities(text))
 

@@ -464,6 +464,7 @@ def run_web(kb: KnowledgeBase, host: str, port: int, settings: WebSettings) -> i
     configure_logging([])
     data_dir = Path(os.environ.get("ROUTEWIJZER_DATA_DIR", "data"))
     engine = Engine(kb, forget_after_days=settings.forget_after_days)
+    engine.load_models()  # before the first resident, who should not wait for a fit
     insights = Insights(data_dir, forget_after_days=settings.forget_after_days)
     app = build_web_app(engine, _store(data_dir, settings), settings, insights)
     log.info("web chat on http://%s:%d/", host, port)
