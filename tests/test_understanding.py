@@ -52,6 +52,8 @@ def crisis(kb) -> CrisisDetector:
         ("het buurjongetje van 5 is al de hele avond alleen thuis", "veilig-thuis-utrecht"),
         ("mijn oom doet rare dingen met mijn nichtje", "veilig-thuis-utrecht"),
         ("de stemmen in mijn hoofd zeggen dat ik mezelf moet straffen", "spoedpost-huisartsen-utrecht-stad"),
+        ("ik hoor een stem die zegt dat ik moet springen", "spoedpost-huisartsen-utrecht-stad"),
+        ("I hear a voice telling me to hurt my kids", "spoedpost-huisartsen-utrecht-stad"),
     ],
 )
 def test_emergencies_in_everyday_words_get_the_emergency_reply(crisis, message, first_line):
@@ -76,6 +78,7 @@ def test_emergencies_in_everyday_words_get_the_emergency_reply(crisis, message, 
         "mijn opa is overleden en ik mis hem",
         "ik wil stemmen bij de gemeenteraadsverkiezingen",
         "mijn kind is bang om alleen thuis te zijn",
+        "ik hoor de stem van mijn moeder nog die zegt dat het goed komt",
         # a story or a course: however many alarming words it holds
         "in het boek dat ik lees hoort de hoofdpersoon stemmen, is een psychose echt zo?",
         "we keken een film waarin iemand van een brug springt, wat was die hulplijn?",
