@@ -141,3 +141,37 @@ def test_terminal_chat_skips_a_line_that_is_not_utf8_and_goes_on(encoding):
     assert result.returncode == 0 and b"Traceback" not in result.stderr
     assert "line 1: not UTF-8 text, skipped" in result.stderr.decode()
     assert "Waarom deze plek" in result.stdout.decode("utf-8")
+
+
+def test_a_long_first_start_says_why_it_waits_and_a_quick_one_says_nothing(engine):
+    """The first run on a machine fits the learned models (half a minute): a newcomer is told,
+    on stderr, instead of facing a silent terminal. The slow engine waits until it has been."""
+    import io
+    import threading
+
+    from bot.frontends.terminal import TerminalChat
+
+    class SlowFirstStart(type(engine)):
+        def __init__(self, told: threading.Event):
+            self.__dict__.update(engine.__dict__)
+            self.told = told
+
+        def load_models(self) -> None:
+            assert self.told.wait(timeout=120), "no word while the resident waited"
+
+    class Watched(io.StringIO):
+        def write(self, text: str) -> int:
+            written = super().write(text)
+            if "Even geduld" in self.getvalue():
+                told.set()
+            return written
+
+    told = threading.Event()
+    stderr, stdout = Watched(), io.StringIO()
+    TerminalChat(SlowFirstStart(told), io.StringIO(""), stdout, stderr).run()
+    assert "Even geduld" in stderr.getvalue() and "Routewijzer" in stdout.getvalue()
+
+    engine.load_models()  # fitted (or read) once in this process: the next start is quick
+    quiet = io.StringIO()
+    TerminalChat(engine, io.StringIO(""), io.StringIO(), quiet).run()
+    assert quiet.getvalue() == ""

@@ -7,12 +7,16 @@ scripted: `printf 'schulden\\n1\\n' | python run_bot.py chat`.
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Iterator
 from typing import TextIO
 
 from bot.dialogue.engine import Engine
 from bot.dialogue.state import Conversation
+from bot.dialogue.texts import Texts
 from bot.dialogue.types import Button, Event, Reply
+
+NOTICE_AFTER_SECONDS = 2.0  # a wait shorter than this needs no word
 
 
 def use_utf8(stdin: TextIO, stdout: TextIO) -> None:
@@ -51,6 +55,7 @@ class TerminalChat:
         self.buttons: list[Button] = []
 
     def run(self, lang: str = "nl", start: str = "") -> int:
+        self.load_models(lang)
         state: Conversation | None = None
         outcome = self.engine.handle(None, Event.start(start), lang_hint=lang)
         state = outcome.state
@@ -66,6 +71,17 @@ class TerminalChat:
             self.prompt()
         self.stdout.write("\n")
         return 0
+
+    def load_models(self, lang: str) -> None:
+        """The learned models before the greeting, with a word when that takes a while (the
+        first run on a machine fits them), so a newcomer does not think it hangs."""
+        text = Texts(self.engine.kb, lang)("preparing")
+        notice = threading.Timer(NOTICE_AFTER_SECONDS, lambda: self.stderr.write(text + "\n"))
+        notice.start()
+        try:
+            self.engine.load_models()
+        finally:
+            notice.cancel()
 
     def prompt(self) -> None:
         if self.stdin.isatty():
