@@ -135,8 +135,9 @@ class CrisisDetector:
     ):
         # The crisis model (crisis_model.py) gives its second opinion beside the rules; `check`
         # and tests of the rules themselves leave it out. It is fitted (or read from its cache)
-        # when a message first needs it, not when the bot starts. `languages`: the caller's
-        # guesser, when it has one; `trust`: how far the model counts.
+        # on first use (`model`), which the front ends make before residents arrive
+        # (Engine.load_models). `languages`: the caller's guesser, when it has one; `trust`:
+        # how far the model counts.
         self._kb = kb
         self._learned = learned
         self.trust = trust
@@ -243,8 +244,9 @@ class CrisisDetector:
         calmed: bool,
         trust: Trust = TRUST,
     ) -> CrisisHit | None:
-        """The rules' hit and the model's opinion as one decision (see `detect`). The rules
-        keep their order of lines: a body in danger puts 112 first, whatever the kind."""
+        """The rules' hit and the model's opinion as one decision (see `detect`). When the
+        model is sure enough of the kind of emergency, that kind's lines lead, after those of
+        a rule marked `first` (a body in danger: 112)."""
         if opinion is None:
             return hit
         chance = opinion.chance

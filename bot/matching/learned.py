@@ -7,8 +7,9 @@ compounds and word forms still meet) and over words and word pairs learns from l
 messages how a need or an emergency is put into words.
 
 scikit-learn's logistic regression is the standard, well-tested tool for exactly this: fitted
-in seconds when a message first needs it (and kept in the user's cache directory, so the next
-start reads it in milliseconds), a message then costs a fraction of a millisecond.
+in seconds once per knowledge, before residents are served (and kept in the user's cache
+directory, so the next start reads it back quickly), a message then costs a fraction of a
+millisecond.
 """
 
 from __future__ import annotations

@@ -93,7 +93,8 @@ class Matcher:
     ):
         # `learned`: the router (route_model.py) adds its judgement to the keywords; `check`
         # and the tests of the keywords themselves leave it out. It is fitted (or read from
-        # its cache) when a message first needs it, not when the bot starts.
+        # its cache) on first use (`router`), which the front ends make before residents
+        # arrive (Engine.load_models).
         self.kb = kb
         self.learned = learned
         self._router: TextClassifier | Literal[False] | None = None  # None: not fitted yet
