@@ -28,7 +28,6 @@ from bench.quality import (  # noqa: E402
     Score,
     as_answered,
     load_items,
-    need_of,
     print_misses,
     print_side_by_side,
 )
@@ -38,7 +37,7 @@ from bot.matching import crisis_model, route_model  # noqa: E402
 from bot.matching.crisis import CrisisDetector, Trust  # noqa: E402
 from bot.matching.crisis_model import CrisisModel, Opinion, crisis_examples  # noqa: E402
 from bot.matching.learned import TextClassifier  # noqa: E402
-from bot.matching.matcher import MIN_SCORE, Matcher, with_chances  # noqa: E402
+from bot.matching.matcher import MIN_SCORE, Matcher, need_of, with_chances  # noqa: E402
 from bot.matching.profile import Profile  # noqa: E402
 from bot.matching.route_model import route_examples  # noqa: E402
 

@@ -38,7 +38,7 @@ from bot.dialogue.types import Event  # noqa: E402
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.matching.crisis import TRUST, CrisisDetector, CrisisHit, Trust  # noqa: E402
-from bot.matching.matcher import MIN_SCORE, Candidate, Matcher  # noqa: E402
+from bot.matching.matcher import MIN_SCORE, Matcher, need_of  # noqa: E402
 from bot.matching.profile import Profile  # noqa: E402
 
 DATA = ROOT / "bench" / "data"
@@ -134,12 +134,6 @@ def routewijzer(kb: KnowledgeBase) -> tuple[Score, object]:
         return as_answered(ranked, crisis.detect(item.text), need_of(found))
 
     return Score("Routewijzer"), rank
-
-
-def need_of(found: list[Candidate]) -> float:
-    """How clearly the words point at a place: the best candidate's score, as the engine
-    reads it (Reading.candidates)."""
-    return found[0].score if found and found[0].score >= MIN_SCORE else 0.0
 
 
 def as_answered(

@@ -29,7 +29,7 @@ from bot.matching.crisis import TRUST, CrisisDetector, Trust
 from bot.matching.index import SearchIndex, word_terms
 from bot.matching.languages import OTHER, LanguageGuesser
 from bot.matching.languages import warm_up as warm_up_languages
-from bot.matching.matcher import MIN_SCORE, Candidate, Hit, Matcher, Ranked
+from bot.matching.matcher import MIN_SCORE, Candidate, Hit, Matcher, Ranked, need_of
 
 MAX_ALTERNATIVES = 2
 MAX_OTHER_NEEDS = 2
@@ -372,8 +372,7 @@ class Engine:
                 else self._new_need(state, reading)
             )
         if hit:
-            need = reading.candidates[0].score if reading.candidates else 0.0
-            first = hit.leads(need, self.crisis.trust)
+            first = hit.leads(need_of(reading.candidates), self.crisis.trust)
             return self._with_safety_net(outcome, hit.rule_ids[0], first=first)
         return outcome
 

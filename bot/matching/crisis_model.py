@@ -4,7 +4,7 @@ The rules in knowledge/crisis.yaml catch the situations someone thought of; resi
 emergencies in more ways than anyone writes down, and write harmless messages that contain the
 rules' words. A classifier (learned.py) trained on knowledge/crisis_examples.yaml (emergencies and
 look-alikes written from public descriptions, never from the held-out set) weighs every message
-the rules see, and the detector combines both opinions (`Opinion.decide`).
+the rules see, and the detector combines both opinions (`CrisisDetector.combine`).
 """
 
 from __future__ import annotations

@@ -381,6 +381,12 @@ class Matcher:
         return profile, (mention.words if mention else frozenset())
 
 
+def need_of(candidates: list[Candidate]) -> float:
+    """How clearly the words point at a place: the best candidate's score (relevance order,
+    before any profile), 0 when none reaches MIN_SCORE. CrisisHit.leads weighs it."""
+    return candidates[0].score if candidates and candidates[0].score >= MIN_SCORE else 0.0
+
+
 def with_chances(
     candidates: list[Candidate], chances: dict[str, float], weight: float = ROUTER_WEIGHT
 ) -> list[Candidate]:
