@@ -72,7 +72,7 @@ def test_a_faint_guess_is_no_answer(learned):
 
 
 def test_the_router_is_fitted_once_per_knowledge(kb):
-    assert router_for(kb) is router_for(kb)
+    assert router_for(kb).classifier is router_for(kb).classifier
     assert model_for(kb).classifier is model_for(kb).classifier
 
 
@@ -92,6 +92,14 @@ def test_despair_in_words_no_rule_names_still_gets_113(kb, learned):
     assert hit is not None and hit.phrases == (LEARNED,)
     assert hit.service_ids[0] == "zelfmoordpreventie-113"
 
+
+
+@pytest.mark.parametrize("text", ["qwxyz blorp", "asdf jkl", "zzzz"])
+def test_words_the_model_never_learned_are_no_emergency(kb, learned, text):
+    """Letter groups of gibberish gave the model's priors as a 54 % chance of an emergency:
+    the resident who mistyped got 112 instead of "I cannot help with that"."""
+    assert model_for(kb).assess(text) is None
+    assert learned[1].detect(text) is None
 
 def test_not_urgent_in_the_residents_words_is_never_overruled(kb, learned):
     text = "het is niet dringend maar ik wil niet meer leven"

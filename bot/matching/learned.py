@@ -91,6 +91,15 @@ class TextClassifier:
         """What the cache keeps: everything but scikit-learn's own objects."""
         return {k: v for k, v in self.__dict__.items() if k != "pipeline"}
 
+    def knows_a_word(self, text: str) -> bool:
+        """Whether the message has a word the classifier learned: without one, only letter
+        groups of unknown words speak ("qwxyz blorp"), and the chances are the labels' priors
+        dressed up as a judgement."""
+        prepared = prepare(text)
+        return any(
+            len(features.of(prepared)[0]) for features in self._features if not features.letters
+        )
+
     def probabilities(self, text: str) -> dict[str, float]:
         """Label -> probability; empty for a message without words."""
         import numpy as np
