@@ -142,7 +142,7 @@ def test_texts_must_exist_in_every_language(knowledge_copy):
         (b"a: &a [x, x, x, x, x, x, x, x, x]\n" + b"".join(
             b"%c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((98 + i,) * 2 + (97 + i,) * 9)
             for i in range(20)), "too many YAML aliases"),
-        (b"services: []\n" + b"# " + b"x" * 2_100_000 + b"\n", "more than the 2,000,000 allowed"),
+        (b"services: []\n" + b"# " + b"x" * 4_100_000 + b"\n", "more than the 4,000,000 allowed"),
     ],
     ids=["empty", "not-utf8", "python-tag", "alias-bomb", "huge"],
 )
