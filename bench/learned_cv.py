@@ -36,10 +36,10 @@ from bot.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.matching import crisis_model, route_model  # noqa: E402
 from bot.matching.crisis import CrisisDetector, Trust  # noqa: E402
 from bot.matching.crisis_model import CrisisModel, Opinion, crisis_examples  # noqa: E402
-from bot.matching.learned import TextClassifier  # noqa: E402
+from bot.matching.learned import Example, TextClassifier  # noqa: E402
 from bot.matching.matcher import MIN_SCORE, Matcher, need_of, with_chances  # noqa: E402
 from bot.matching.profile import Profile  # noqa: E402
-from bot.matching.route_model import route_examples  # noqa: E402
+from bot.matching.route_model import Router, route_examples  # noqa: E402
 
 FOLDS = 5
 DATA = [ROOT / "bench" / "data" / name for name in learned_examples.SOURCES]
@@ -51,6 +51,12 @@ def folds_of(keys: list[str], seed: int) -> dict[str, int]:
     return {key: i % FOLDS for i, key in enumerate(shuffled)}
 
 
+def fitted_router(examples: list[Example]) -> Router:
+    """The router as the bot fits it (route_model.router_for), on these examples only."""
+    return Router(TextClassifier(examples, route_model.REGULARISATION, route_model.BALANCED),
+                  examples)
+
+
 def router(kb: KnowledgeBase, items: list[Item], weights: list[float]) -> None:
     matcher = Matcher(kb)
     items = [i for i in items if not i.crisis and any(e in kb.services for e in i.expect)]
@@ -58,10 +64,9 @@ def router(kb: KnowledgeBase, items: list[Item], weights: list[float]) -> None:
     examples = route_examples(kb)  # what the router learns from, with the services' own
     right = {w: [0, 0] for w in weights}
     for k in range(FOLDS):
-        model = TextClassifier([e for e in examples if fold.get(e[0]) != k],
-                               route_model.REGULARISATION, route_model.BALANCED)
+        model = fitted_router([e for e in examples if fold.get(e[0]) != k])
         for item in (i for i in items if fold[i.text] == k):
-            chances = model.probabilities(item.text)
+            chances = model.chances(item.text)
             profile, place_words = matcher.read_profile(item.text, Profile(area=item.area))
             found = matcher.relevance(item.text, place_words)
             for w in weights:
@@ -143,14 +148,13 @@ def answer(kb: KnowledgeBase, items: list[Item], misses: int) -> None:
     routes, dangers = route_examples(kb), crisis_examples(kb)
     score = Score("cross-validated")
     for k in range(FOLDS):
-        router = TextClassifier([e for e in routes if fold.get(e[0]) != k],
-                                route_model.REGULARISATION, route_model.BALANCED)
+        router = fitted_router([e for e in routes if fold.get(e[0]) != k])
         model = CrisisModel(TextClassifier([e for e in dangers if fold.get(e[0]) != k],
                                            crisis_model.REGULARISATION, crisis_model.BALANCED))
         for item in (i for i in items if fold[i.text] == k):
             profile, place_words = matcher.read_profile(item.text, Profile(area=item.area))
             found = with_chances(matcher.relevance(item.text, place_words),
-                                 router.probabilities(item.text))
+                                 router.chances(item.text))
             ranked = [r.service.id for r in matcher.rank(found, profile) if r.score >= MIN_SCORE]
             hit = rules.detect(item.text)
             decided = rules.combine(hit, model.assess(item.text), rules.calmed(hit, item.text))

@@ -60,10 +60,13 @@ class Trust:
     emergencies with 2.9 % false alarms, the model only adding safety lines (at 0.7, round 2's
     first design) 94.6 %. On all 6,783, each scored by a model that never saw it, the rules
     alone find 59.1 % with 3.3 % false alarms; with these settings 98.4 % with 0.8 %, and a
-    safety line on 10.0 % of harmless messages (nearly all of them written to sound alarming)."""
+    safety line on 10.0 % of harmless messages (nearly all of them written to sound alarming).
+    On all 11,379 (round 6), 98.6 % with 0.7 %, and a safety line on 8.3 %."""
 
     safety_line: float = 0.5  # the model alone: answer the need, with one safety line
-    sure_alone: float = 0.95  # the model alone, and very sure: the emergency reply
+    # The model alone, and very sure: the emergency reply. 0.98 rather than 0.95 (round 6):
+    # the same top-1 and recall, false alarms 0.73 -> 0.65 %.
+    sure_alone: float = 0.98
     confirm: float = 0.9  # a possible rule hit the model finds this likely: the emergency reply
     doubt: float = 0.5  # a certain rule hit the model finds less likely: a safety line instead
     # A safety line leads the reply, before the need's answer, when the model finds an
@@ -71,9 +74,12 @@ class Trust:
     # scores below `weak_need`): "vanavond loop ik naar de brug" must not open with a buurtteam.
     # Chosen the same way (bench/learned_cv.py answer): top-1 over all development messages
     # 77.2 -> 81.7 %, emergencies' own line first 62 -> 82 %, look-alikes' own place first
-    # 67.6 -> 64.9 % (the line above it, not instead of it).
+    # 67.6 -> 64.9 % (the line above it, not instead of it). Round 6, 11,379 messages:
+    # weak_need 16 -> 24 (a need now also scores the router's chance), emergencies' own line
+    # first 89.3 -> 90.2 %, ordinary needs' place first 86.8 -> 86.7 %, the line above a
+    # harmless message's answer 0.9 -> 1.1 %.
     lead: float = 0.7
-    weak_need: float = 16.0
+    weak_need: float = 24.0
     # The rules say that it is an emergency, the model (learned from thousands of labelled
     # ones) says better which kind: at this chance its kind's lines lead, before the rules'
     # first kind, unless that is a rule marked `first` (a body in danger: 112). Chosen the same

@@ -19,10 +19,9 @@ from rapidfuzz import fuzz, process
 
 from bot.knowledge.model import KnowledgeBase, Service
 from bot.matching.index import MAX_PHRASE_WORDS, MIN_FUZZY_LENGTH, SearchIndex, word_terms
-from bot.matching.learned import TextClassifier
 from bot.matching.lexicon import is_known_word, warm_up
 from bot.matching.profile import Profile, ProfileReader
-from bot.matching.route_model import router_for
+from bot.matching.route_model import Router, router_for
 from bot.matching.text import STOP_WORDS, WEAK_WORDS, stem, tokens
 
 SYNONYM_QUALITY = 0.9
@@ -97,7 +96,7 @@ class Matcher:
         # arrive (Engine.load_models).
         self.kb = kb
         self.learned = learned
-        self._router: TextClassifier | Literal[False] | None = None  # None: not fitted yet
+        self._router: Router | Literal[False] | None = None  # None: not fitted yet
         self.index = index or SearchIndex.build(kb)
         self.profiles = ProfileReader(kb)
         self._fuzzy = lru_cache(maxsize=16384)(self._fuzzy_terms)
@@ -155,7 +154,7 @@ class Matcher:
         results.sort(key=lambda c: (-c.score, c.service_id))
         return results[:MAX_CANDIDATES]
 
-    def router(self) -> TextClassifier | None:
+    def router(self) -> Router | None:
         """The learned router: fitted, or read from the cache, on first use. None when this
         matcher goes by the keywords alone or the knowledge has no route examples."""
         if not self.learned:
@@ -170,7 +169,7 @@ class Matcher:
         router = self.router()
         if router is None:
             return candidates
-        return with_chances(candidates, router.probabilities(text))
+        return with_chances(candidates, router.chances(text))
 
     @staticmethod
     def _contenders(scores: dict[str, float]) -> list[str]:
