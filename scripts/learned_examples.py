@@ -30,7 +30,8 @@ SOURCES = ["labelled.yaml", "dev_fresh.yaml", "dev_crisis.yaml", "dev_more.yaml"
            "dev_crisis2.yaml", "dev_crisis3.yaml", "dev_ordinary3.yaml", "dev_lookalike3.yaml",
            "dev_crisis4.yaml", "dev_ordinary4.yaml", "dev_lookalike4.yaml", "dev_crisis5.yaml",
            "dev_english5.yaml", "dev_ordinary5.yaml", "dev_lookalike5.yaml", "dev_crisis6.yaml",
-           "dev_english6.yaml", "dev_ordinary6.yaml", "dev_lookalike6.yaml"]
+           "dev_english6.yaml", "dev_ordinary6.yaml", "dev_lookalike6.yaml", "dev_lookalike7.yaml",
+           "dev_lookalike8.yaml", "dev_family7.yaml"]
 HELD_OUT = "heldout.yaml"
 # The kind of emergency a set's tag names -> the crisis rule for it.
 RULE_FOR_TAG = {
