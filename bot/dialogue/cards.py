@@ -159,6 +159,23 @@ def reasons(
 _QUOTED_HOW = ("exact", "phrase", "compound")  # the resident's own word met the knowledge's
 
 
+def need_words(
+    service: Service, hits: tuple[Hit, ...], never_quote: frozenset[str] = frozenset()
+) -> list[tuple[str, tuple[int, ...]]]:
+    """The words that say what the resident asked this place for, each with where it stands
+    in the message: the ones the "why" line may quote, and nothing else. A second need's
+    button ("Ook: schulden") is named by the first of them; a place found only by "Lunetten",
+    "week" or "dood" answers no second need."""
+    wrote, asked = _why_words(service, hits, never_quote)
+    named = set(wrote) | set(asked)
+    found: list[tuple[str, tuple[int, ...]]] = []
+    for hit in hits:
+        word = hit.word if hit.word in named else hit.keyword if hit.keyword in named else None
+        if word and all(word != w for w, _ in found):
+            found.append((word, hit.at))
+    return found
+
+
 def _why_words(
     service: Service, hits: tuple[Hit, ...], never_quote: frozenset[str]
 ) -> tuple[list[str], list[str]]:

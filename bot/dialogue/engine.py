@@ -14,7 +14,7 @@ from datetime import datetime
 
 from bot.dialogue import buttons
 from bot.dialogue.buttons import SKIP, Action, Kind
-from bot.dialogue.cards import reasons, service_card
+from bot.dialogue.cards import need_words, reasons, service_card
 from bot.dialogue.payload import parse_payload
 from bot.dialogue.questions import ALL as QUESTIONS
 from bot.dialogue.questions import BY_ID as QUESTION_BY_ID
@@ -511,7 +511,7 @@ class Engine:
         state.shown = [best.service.id]
         say = Texts(self.kb, state.lang)
         others = self._other_needs(best, ranked[1:])
-        alternatives = [r for r in ranked[1:] if r not in others]
+        alternatives = [r for r in ranked[1:] if all(r is not other for other, _ in others)]
         return Outcome(
             state,
             [self._card(state, best.service, best.hits, alternatives, say, others)],
@@ -545,19 +545,22 @@ class Engine:
         postings = self.matcher.index.postings
         return any(service_id in postings.get(term, {}) for term in word_terms(keyword))
 
-    def _other_needs(self, best: Ranked, rest: list[Ranked]) -> list[Ranked]:
-        """Places for the other needs a message names: candidates matched by other words of the
-        message than the best place ("scheiding, rekeningen en een gepest kind"). Words are
-        compared by their place in the message, so nothing of the message has to be kept."""
+    def _other_needs(self, best: Ranked, rest: list[Ranked]) -> list[tuple[Ranked, str]]:
+        """Places for the other needs a message names, each with the word that names the need:
+        candidates matched by other words of the message than the best place ("scheiding,
+        rekeningen en een gepest kind"), words that say a need (cards.need_words), not a
+        place, a time or a word of danger. Words are compared by their place in the message,
+        so nothing of the message has to be kept."""
         covered = {at for h in best.hits for at in h.at}
-        found: list[Ranked] = []
+        found: list[tuple[Ranked, str]] = []
         for candidate in rest:
-            where = {at for h in candidate.hits for at in h.at}
             if candidate.score < OTHER_NEED_SHARE * best.score:
                 break
+            named = need_words(candidate.service, candidate.hits, self._never_quote)
+            where = {at for _, positions in named for at in positions}
             if where and not where & covered:
-                found.append(candidate)
-                covered |= where
+                found.append((candidate, named[0][0]))
+                covered |= {at for h in candidate.hits for at in h.at}
                 if len(found) == MAX_OTHER_NEEDS:
                     break
         return found
@@ -569,7 +572,7 @@ class Engine:
         hits: tuple[Hit, ...],
         others: list[Ranked],
         say: Texts,
-        other_needs: list[Ranked] = (),
+        other_needs: list[tuple[Ranked, str]] = (),
     ) -> Reply:
         why = reasons(self.kb, service, hits, state.area, state.theme, say, self._never_quote)
         body = service_card(self.kb, service, self.clock(), say, why)
@@ -577,13 +580,11 @@ class Engine:
         rows: list[tuple[Button, ...]] = [
             (
                 Button(
-                    _short(
-                        say("button_also", need=r.hits[0].keyword if r.hits else r.service.name)
-                    ),
+                    _short(say("button_also", need=need)),
                     buttons.encode(Kind.SERVICE, r.service.id),
                 ),
             )
-            for r in other_needs
+            for r, need in other_needs
         ]
         rows += [
             (Button(_short(s.name), buttons.encode(Kind.SERVICE, s.id)),)
