@@ -36,9 +36,7 @@ class CrisisModel:
     def assess(self, text: str) -> Opinion | None:
         """None for a message without a word the model learned: gibberish is no emergency
         (and no evidence of one) whatever its letters look like."""
-        if not self.classifier.knows_a_word(text):
-            return None
-        probabilities = self.classifier.probabilities(text)
+        probabilities = self.classifier.probabilities(text, needs_a_word=True)
         rules = [r for r in probabilities if r != NO_EMERGENCY]
         if not rules:
             return None

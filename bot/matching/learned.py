@@ -91,27 +91,25 @@ class TextClassifier:
         """What the cache keeps: everything but scikit-learn's own objects."""
         return {k: v for k, v in self.__dict__.items() if k != "pipeline"}
 
-    def knows_a_word(self, text: str) -> bool:
-        """Whether the message has a word the classifier learned: without one, only letter
-        groups of unknown words speak ("qwxyz blorp"), and the chances are the labels' priors
-        dressed up as a judgement."""
-        prepared = prepare(text)
-        return any(
-            len(features.of(prepared)[0]) for features in self._features if not features.letters
-        )
-
-    def probabilities(self, text: str) -> dict[str, float]:
-        """Label -> probability; empty for a message without words."""
+    def probabilities(self, text: str, needs_a_word: bool = False) -> dict[str, float]:
+        """Label -> probability; empty for a message without words. `needs_a_word`: also empty
+        for a message without a word the classifier learned, where only letter groups of
+        unknown words speak ("qwxyz blorp") and the chances are the labels' priors dressed up
+        as a judgement."""
         import numpy as np
 
         prepared = prepare(text)
         if not prepared:
             return {}
         z = self._intercept.copy()
+        knew_a_word = False
         for features in self._features:
             indices, values = features.of(prepared)
             if len(indices):
                 z += self._weights[:, indices] @ values
+                knew_a_word = knew_a_word or not features.letters
+        if needs_a_word and not knew_a_word:
+            return {}
         if len(z) == 1:  # two labels: one logistic curve
             positive = 1.0 / (1.0 + np.exp(-z[0]))
             row = [1.0 - positive, positive]
