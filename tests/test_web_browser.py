@@ -9,6 +9,7 @@ a busy machine makes the tests slower, not flaky.
 from __future__ import annotations
 
 import asyncio
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -110,6 +111,17 @@ def last_bot_message(page):
     return page.locator("#log .msg.bot").last
 
 
+@pytest.fixture(scope="module")
+def buurthuizen_in_zuid(kb) -> re.Pattern[str]:
+    """Any place in Zuid the knowledge calls a buurthuis is a right answer to "ik zoek een
+    buurthuis": the web chat is tested for showing the answer, not for which comes first."""
+    names = [
+        service.name for service in kb.services.values()
+        if "buurthuis" in service.keywords.get("nl", ()) and "zuid" in service.areas
+    ]
+    return re.compile("|".join(re.escape(name) for name in names))
+
+
 # ---------------------------------------------------------------------- the conversation
 
 
@@ -124,12 +136,12 @@ def test_the_greeting_names_112_and_113_and_offers_themes(page, server):
     expect(log).to_have_attribute("aria-live", "polite", timeout=WAIT_MS)
 
 
-def test_a_typed_need_is_answered_with_a_card_after_one_tap(page, server):
+def test_a_typed_need_is_answered_with_a_card_after_one_tap(page, server, buurthuizen_in_zuid):
     page.goto(server.url)
     say(page, "ik zoek een buurthuis")
     page.get_by_role("button", name="Zuid", exact=True).click()
     card = last_bot_message(page)
-    expect(card.get_by_role("heading")).to_contain_text("Buurtcentrum", timeout=WAIT_MS)
+    expect(card.get_by_role("heading")).to_have_text(buurthuizen_in_zuid, timeout=WAIT_MS)
     expect(card).to_contain_text("Waarom deze plek", timeout=WAIT_MS)
     expect(card.get_by_role("button", name="Dit helpt")).to_be_visible(timeout=WAIT_MS)
     assert page.url.rstrip("/") == server.url, "JavaScript answered in place, no page load"
@@ -210,7 +222,9 @@ def test_at_360_px_nothing_scrolls_sideways_and_tap_targets_are_44_px(page, serv
     assert small == 0, "every button and the text box are at least 44 px"
 
 
-def test_without_javascript_the_form_answers_with_a_new_page(chromium, server):
+def test_without_javascript_the_form_answers_with_a_new_page(
+    chromium, server, buurthuizen_in_zuid
+):
     context = chromium.new_context(java_script_enabled=False, locale="nl-NL",
                                    viewport={"width": 360, "height": 740})
     context.set_default_timeout(WAIT_MS)
@@ -224,7 +238,8 @@ def test_without_javascript_the_form_answers_with_a_new_page(chromium, server):
         tab.get_by_role("button", name="Versturen").click()
         tab.wait_for_url("**/chat*")
         answer = tab.locator("#log .msg.bot").first
-        expect(answer.get_by_role("heading")).to_contain_text("Buurtcentrum", timeout=WAIT_MS)
+        expect(answer.get_by_role("heading")).to_have_text(buurthuizen_in_zuid,
+                                                            timeout=WAIT_MS)
         tab.get_by_role("button", name="Dit helpt").click()
         expect(tab.locator("#log")).to_contain_text("Fijn!", timeout=WAIT_MS)
     finally:
