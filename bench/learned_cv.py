@@ -88,17 +88,24 @@ CRISIS_GRID = list(
 )
 
 
+MIN_WORDS_GRID = [1, 2, 3]
+
+
 def crisis(kb: KnowledgeBase, items: list[Item], grid=CRISIS_GRID) -> None:
     rules = CrisisDetector(kb)
     matcher = Matcher(kb)
     examples = crisis_examples(kb)  # what the model learns from, with the services' own
     fold = folds_of([i.text for i in items], seed=7)
-    opinion: dict[str, Opinion | None] = {}
+    # opinions[m][text]: the model's opinion when it judges messages of at least m words
+    opinions: dict[int, dict[str, Opinion | None]] = {m: {} for m in MIN_WORDS_GRID}
     for k in range(FOLDS):
-        model = CrisisModel(TextClassifier([e for e in examples if fold.get(e[0]) != k],
-                                           crisis_model.REGULARISATION, crisis_model.BALANCED))
-        for item in (i for i in items if fold[i.text] == k):
-            opinion[item.text] = model.assess(item.text)
+        classifier = TextClassifier([e for e in examples if fold.get(e[0]) != k],
+                                    crisis_model.REGULARISATION, crisis_model.BALANCED)
+        for m in MIN_WORDS_GRID:
+            model = CrisisModel(classifier, min_words=m)
+            for item in (i for i in items if fold[i.text] == k):
+                opinions[m][item.text] = model.assess(item.text)
+    opinion = opinions[crisis_model.MIN_WORDS]
     rows = []
     for item in items:
         hit = rules.detect(item.text)
@@ -137,6 +144,13 @@ def crisis(kb: KnowledgeBase, items: list[Item], grid=CRISIS_GRID) -> None:
     show("rules alone", score(never, never, never, 0, never))
     for setting in grid:
         show(" ".join(f"{x:g}" for x in setting), score(*setting))
+    print("the model judging only messages of at least m different words it learned, "
+          "with the bot's trust -> the same four figures")
+    default = Trust()
+    for m in MIN_WORDS_GRID:
+        rows[:] = [(item, hit, opinions[m][item.text], *rest)
+                   for item, hit, _, *rest in rows]
+        show(f"m = {m}", score(*(getattr(default, f) for f in default.__dataclass_fields__)))
 
 
 def answer(kb: KnowledgeBase, items: list[Item], misses: int) -> None:

@@ -101,6 +101,26 @@ def test_words_the_model_never_learned_are_no_emergency(kb, learned, text):
     assert model_for(kb).assess(text) is None
     assert learned[1].detect(text) is None
 
+@pytest.mark.parametrize("text", ["mama", "papa", "oma", "baby", "bericht 5", "message", "ik",
+                                  "dank je", "hallo"])
+def test_one_everyday_word_gets_no_alarm(kb, learned, text):
+    """A resident who opens with a single word said nothing about danger. The model saw
+    "mama" mostly in emergencies and gave it 99.6 % of a child in danger: the emergency reply
+    to someone who had not yet said what they needed."""
+    assert learned[1].detect(text) is None
+
+
+def test_the_model_adds_nothing_to_a_common_word_on_its_own(kb, learned):
+    """Over the most common Dutch and English words: alone, each gets what the rules say of it
+    (an emergency word such as "suicide" still does), never the model's guess."""
+    from wordfreq import top_n_list
+
+    rules = CrisisDetector(kb)
+    common = dict.fromkeys(top_n_list("nl", 1000) + top_n_list("en", 1000))
+    added = [w for w in common if learned[1].detect(w) != rules.detect(w)]
+    assert added == []
+
+
 def test_not_urgent_in_the_residents_words_is_never_overruled(kb, learned):
     text = "het is niet dringend maar ik wil niet meer leven"
     hit = learned[1].detect(text)

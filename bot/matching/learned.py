@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.matching.text import tokens
+from bot.matching.text import STOP_WORDS, tokens
 
 Example = tuple[str, str, float]  # (message, label, weight)
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
@@ -91,25 +91,30 @@ class TextClassifier:
         """What the cache keeps: everything but scikit-learn's own objects."""
         return {k: v for k, v in self.__dict__.items() if k != "pipeline"}
 
-    def probabilities(self, text: str, needs_a_word: bool = False) -> dict[str, float]:
-        """Label -> probability; empty for a message without words. `needs_a_word`: also empty
-        for a message without a word the classifier learned, where only letter groups of
-        unknown words speak ("qwxyz blorp") and the chances are the labels' priors dressed up
-        as a judgement."""
+    def probabilities(self, text: str, needs_words: int = 0) -> dict[str, float]:
+        """Label -> probability; empty for a message without words. `needs_words`: also empty
+        for a message with fewer different words the classifier learned, or with only stop
+        words among them. Without any, only letter groups of unknown words speak ("qwxyz
+        blorp") and the chances are the labels' priors dressed up as a judgement; with one
+        ("mama", "bericht 5"), or only little ones ("you're"), they are what those words
+        happened to stand beside in the examples."""
         import numpy as np
 
         prepared = prepare(text)
         if not prepared:
             return {}
+        if needs_words:
+            for features in self._features:
+                if features.letters:
+                    continue
+                said = features.words_learned(prepared)
+                if len(said) < needs_words or said <= STOP_WORDS:
+                    return {}
         z = self._intercept.copy()
-        knew_a_word = False
         for features in self._features:
             indices, values = features.of(prepared)
             if len(indices):
                 z += self._weights[:, indices] @ values
-                knew_a_word = knew_a_word or not features.letters
-        if needs_a_word and not knew_a_word:
-            return {}
         if len(z) == 1:  # two labels: one logistic curve
             positive = 1.0 / (1.0 + np.exp(-z[0]))
             row = [1.0 - positive, positive]
@@ -146,6 +151,10 @@ class _Features:
         for n in self.sizes:
             grams.extend(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
         return grams
+
+    def words_learned(self, prepared: str) -> set[str]:
+        """The message's words that are features themselves (of a word vectorizer)."""
+        return {w for w in _WORD.findall(prepared.lower()) if w in self.vocabulary}
 
     def of(self, prepared: str):
         import numpy as np

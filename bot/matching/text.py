@@ -22,7 +22,7 @@ MAX_TOKENS = 200  # a message is cut here: nobody describes a need in more words
 MAX_TOKEN_LENGTH = 40
 
 # Words that carry no need. Negations ("geen", "niet") and "alleen" stay: "geen eten" and
-# "niet meer leven" mean something.
+# "niet meer leven" mean something. "re", "ll", "ve": what tokens() leaves of "you're", "we'll".
 STOP_WORDS = frozenset(
     """
     de het een en of maar dan als dat die dit deze daar hier er ik je jij u we wij ze zij hij
@@ -37,7 +37,7 @@ STOP_WORDS = frozenset(
     his her its our their is am are was were be been being have has had do does did can could
     will would should shall may might must to of for with on in at by from about into over
     what who where how which when why also too very really just some someone somewhere any
-    anyone so now hello hey thank need looking find get want
+    anyone so now hello hey thank need looking find get want re ll ve
     """.split()
 )
 # The same little words in Turkish, Arabic (and Latin-script darija), Polish and Ukrainian, as
