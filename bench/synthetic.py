@@ -18,6 +18,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SERVICES_PER_FILE = 500
+ROUTE_EXAMPLES_PER_PLACE = 200
 
 NEEDS = """
 schulden geldzorgen huur rekeningen deurwaarder belasting toeslagen uitkering bijstand budget
@@ -80,12 +81,16 @@ def write_knowledge(target: Path, services: int, seed: int = 7) -> Path:
     directory.mkdir()
     (directory / "vast.yaml").write_text(
         yaml.safe_dump({"services": real}, allow_unicode=True), encoding="utf-8")
-    # The router's examples, for the real services kept (the others are not there).
+    # The router's examples, for the real services kept (the others are not there), at most
+    # ROUTE_EXAMPLES_PER_PLACE each: a message costs the router the same (its words, its
+    # places) however many examples it learned from, and fitting on all 8,000 took half a
+    # minute of every run.
     routes = target / "route_examples.yaml"
     kept = {s["id"] for s in real}
     examples = yaml.safe_load(routes.read_text(encoding="utf-8"))["examples"]
     routes.write_text(yaml.safe_dump(
-        {"examples": {k: v for k, v in examples.items() if k in kept}}, allow_unicode=True
+        {"examples": {k: v[:ROUTE_EXAMPLES_PER_PLACE] for k, v in examples.items() if k in kept}},
+        allow_unicode=True,
     ), encoding="utf-8")
     generated = [_service(rng, n, districts) for n in range(services - len(real))]
     for start in range(0, len(generated), SERVICES_PER_FILE):
