@@ -115,6 +115,17 @@ def test_front_door_pointing_to_missing_service(knowledge_copy):
                "(did you mean 'oost-voor-elkaar'?)" in p for p in found), found
 
 
+def test_people_naming_an_unknown_concept_is_refused_with_its_line(knowledge_copy):
+    directory = knowledge_copy()
+    crisis = directory / "crisis.yaml"
+    text = crisis.read_text()
+    line = text[: text.index("people: [")].count("\n") + 1
+    crisis.write_text(text.replace("people: [huisgenoot,", "people: [huisgenot,"))
+    found = problems_for(directory)
+    assert any(f"crisis.yaml:{line}: people: unknown concept 'huisgenot' "
+               "(did you mean 'huisgenoot'?)" in p for p in found), found
+
+
 def test_knowledge_without_an_emergency_line_is_refused(knowledge_copy):
     directory = knowledge_copy()
     for path in (directory / "services").glob("*.yaml"):

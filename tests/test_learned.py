@@ -110,6 +110,21 @@ def test_one_everyday_word_gets_no_alarm(kb, learned, text):
     assert learned[1].detect(text) is None
 
 
+@pytest.mark.parametrize("text", ["mijn man", "my husband", "mijn vader", "my dad",
+                                  "de kinderen", "Voor mezelf", "Weet ik niet", "For myself"])
+def test_a_person_or_a_typed_button_alone_gets_no_alarm(kb, learned, text):
+    """Who, where, or one of the bot's own buttons typed: nothing said yet about danger. The
+    model had heard a child in danger in "my dad" and suicide in "Voor mezelf"."""
+    assert learned[1].detect(text) is None
+
+
+@pytest.mark.parametrize("text", ["mijn man slaat me", "my husband hits me",
+                                  "ik ben bang voor mijn man", "mama wordt niet wakker"])
+def test_with_something_said_about_the_person_the_alarm_stays(kb, learned, text):
+    hit = learned[1].detect(text)
+    assert hit is not None and hit.certain
+
+
 def test_the_model_adds_nothing_to_a_common_word_on_its_own(kb, learned):
     """Over the most common Dutch and English words: alone, each gets what the rules say of it
     (an emergency word such as "suicide" still does), never the model's guess."""

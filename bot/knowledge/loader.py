@@ -94,7 +94,9 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
     areas = _load_areas(reader, directory / "areas.yaml")
     services = _load_services(reader, directory / "services")
     synonyms = _load_synonyms(reader, directory / "synonyms.yaml")
-    crisis, required, not_typos, concepts, markers = _load_crisis(reader, directory / "crisis.yaml")
+    crisis, required, not_typos, concepts, markers, people = _load_crisis(
+        reader, directory / "crisis.yaml"
+    )
     texts = _load_texts(reader, directory / "texts")
     about = _load_about(reader, directory / "about.yaml")
     translated = directory / "translations"
@@ -127,6 +129,7 @@ def load_knowledge(directory: Path | str = DEFAULT_DIRECTORY) -> KnowledgeBase:
         emergency_services=tuple(required),
         crisis_not_typos=not_typos,
         crisis_concepts=concepts,
+        crisis_people=people,
         crisis_calm=markers["calm"],
         crisis_distance=markers["distance"],
         crisis_now=markers["now"],
@@ -292,6 +295,7 @@ def _load_crisis(reader: _Reader, path: Path) -> tuple[
     tuple[str, ...],
     dict[str, dict[str, tuple[str, ...]]],
     dict[str, dict[str, tuple[str, ...]]],
+    tuple[str, ...],
 ]:
     data = reader.read(path, "crisis") or {}
     file = reader.name(path)
@@ -319,16 +323,32 @@ def _load_crisis(reader: _Reader, path: Path) -> tuple[
     }
     for rule, where in rules:
         _check_concept_names(reader, rule, where, concepts)
+    people = tuple(str(name) for name in data.get("people") or ())
+    for name in people:
+        if name not in concepts:
+            reader.add(file, _top_level_line(path, "people"), "people",
+                       f"unknown concept '{name}'",
+                       _suggest(name, list(concepts)) or "define it under `concepts:`")
     return (
         rules,
         list(data.get("required_services") or []),
         tuple(data.get("not_typos") or ()),
         concepts,
         {name: _local_tuple(data.get(name)) for name in ("calm", "distance", "now", "frames")},
+        people,
     )
 
 
 _CONCEPT_REF = re.compile(r"@([\w-]+)")
+
+
+def _top_level_line(path: Path, key: str) -> int | None:
+    """The line of a top-level `key:` (validation keeps only each object's first line)."""
+    with path.open(encoding="utf-8") as file:
+        for number, line in enumerate(file, start=1):
+            if line.startswith(f"{key}:"):
+                return number
+    return None
 
 
 def _check_concept_names(

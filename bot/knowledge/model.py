@@ -134,6 +134,8 @@ class KnowledgeBase:
     emergency_services: tuple[str, ...] = ()
     # crisis.yaml's concepts (name -> language -> words) and its calm words per language.
     crisis_concepts: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    # crisis.yaml's `people`: the concepts that name a person; alone they say nothing of danger.
+    crisis_people: tuple[str, ...] = ()
     crisis_calm: dict[str, tuple[str, ...]] = field(default_factory=dict)
     crisis_distance: dict[str, tuple[str, ...]] = field(default_factory=dict)
     crisis_now: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -425,6 +425,12 @@ CRISIS_FILE = Field(
             "Ordinary words that look like a typo of an emergency word but are not "
             "(gestolen is not gestoken).",
         ),
+        texts(
+            "people",
+            "Names of concepts (under concepts:) that name a person or home: a message made "
+            "only of them says nothing yet about danger, so the learned safety net gives no "
+            "opinion on it.",
+        ),
         Field(
             "concepts",
             "dict",

@@ -34,7 +34,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from bot.knowledge.model import CrisisRule, KnowledgeBase
-from bot.matching.crisis_model import CrisisModel, Opinion, model_for
+from bot.matching.crisis_model import MODEL_LANGUAGES, CrisisModel, Opinion, model_for
 from bot.matching.languages import LanguageGuesser
 from bot.matching.lexicon import is_known_word
 from bot.matching.profile import writer_group
@@ -88,7 +88,7 @@ class Trust:
 
 
 TRUST = Trust()
-_MODEL_LANGUAGES = frozenset({"nl", "en", None})
+_MODEL_LANGUAGES = frozenset({*MODEL_LANGUAGES, None})  # None: not guessed, judged anyway
 LEARNED = "(learned)"  # the phrase a hit of the learned safety net reports
 _CONCEPT = re.compile(r"@([\w-]+)")
 _STEMMERS = {"nl": stem, "en": stem_en, **FOREIGN_STEMMERS}

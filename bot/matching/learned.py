@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from bot.matching.text import STOP_WORDS, tokens
+from bot.matching.text import tokens
 
 Example = tuple[str, str, float]  # (message, label, weight)
 _WORD = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token_pattern
@@ -91,12 +91,14 @@ class TextClassifier:
         """What the cache keeps: everything but scikit-learn's own objects."""
         return {k: v for k, v in self.__dict__.items() if k != "pipeline"}
 
-    def probabilities(self, text: str, needs_words: int = 0) -> dict[str, float]:
+    def probabilities(
+        self, text: str, needs_words: int = 0, saying_nothing: frozenset[str] = frozenset()
+    ) -> dict[str, float]:
         """Label -> probability; empty for a message without words. `needs_words`: also empty
-        for a message with fewer different words the classifier learned, or with only stop
-        words among them. Without any, only letter groups of unknown words speak ("qwxyz
-        blorp") and the chances are the labels' priors dressed up as a judgement; with one
-        ("mama", "bericht 5"), or only little ones ("you're"), they are what those words
+        for a message with fewer different words the classifier learned, or with only words
+        `saying_nothing` among them. Without any, only letter groups of unknown words speak
+        ("qwxyz blorp") and the chances are the labels' priors dressed up as a judgement; with
+        one ("mama", "bericht 5"), or only little ones ("you're"), they are what those words
         happened to stand beside in the examples."""
         import numpy as np
 
@@ -108,7 +110,7 @@ class TextClassifier:
                 if features.letters:
                     continue
                 said = features.words_learned(prepared)
-                if len(said) < needs_words or said <= STOP_WORDS:
+                if len(said) < needs_words or said <= saying_nothing:
                     return {}
         z = self._intercept.copy()
         for features in self._features:
