@@ -32,7 +32,8 @@ SOURCES = ["labelled.yaml", "dev_fresh.yaml", "dev_crisis.yaml", "dev_more.yaml"
            "dev_english5.yaml", "dev_ordinary5.yaml", "dev_lookalike5.yaml", "dev_crisis6.yaml",
            "dev_english6.yaml", "dev_ordinary6.yaml", "dev_lookalike6.yaml", "dev_lookalike7.yaml",
            "dev_lookalike8.yaml", "dev_family7.yaml", "dev_crisis9.yaml", "dev_lookalike9.yaml",
-           "dev_ordinary9.yaml"]
+           "dev_ordinary9.yaml", "dev_crisis10.yaml", "dev_lookalike10.yaml",
+           "dev_ordinary10.yaml", "dev_short11.yaml", "dev_mixed12.yaml"]
 HELD_OUT = "heldout.yaml"
 # The kind of emergency a set's tag names -> the crisis rule for it.
 RULE_FOR_TAG = {
