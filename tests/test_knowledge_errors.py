@@ -159,10 +159,16 @@ def test_texts_must_exist_in_every_language(knowledge_copy):
 )
 def test_hostile_or_broken_files_fail_fast_and_clearly(knowledge_copy, content, expected):
     directory = knowledge_copy()
+    # The work done, not the wall clock, and compared with loading the intact knowledge on
+    # the same machine at the same moment: a busy CI must pass, a file that makes the loader
+    # work without end must not.
+    started = time.process_time()
+    load_knowledge(directory)
+    intact = time.process_time() - started
     (directory / "services" / "proef.yaml").write_bytes(content)
-    started = time.process_time()  # the work done, not the wall clock: a busy CI must pass
+    started = time.process_time()
     found = problems_for(directory)
-    assert time.process_time() - started < 1.0
+    assert time.process_time() - started < 2 * intact + 0.5
     assert any(expected in p for p in found), found
 
 

@@ -191,7 +191,8 @@ def test_every_quoted_word_in_a_why_line_was_written_by_the_resident(engine):
     """Over every development message: what the card quotes, the resident wrote."""
     from bot.dialogue.types import Event
 
-    items = quality.load_items(quality.DEFAULT_SETS["development"])[::2]  # every other: fast enough
+    items = quality.load_items(quality.DEFAULT_SETS["development"])
+    items = items[:: max(1, len(items) // 3000)]  # about 3,000 from every set: fast enough
     checked = 0
     for item in items:
         state = engine.handle(None, Event.start(item.area or "")).state
