@@ -15,6 +15,7 @@ import argparse
 import itertools
 import random
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,13 +29,14 @@ from bench.quality import (  # noqa: E402
     Score,
     as_answered,
     load_items,
+    pct,
     print_misses,
     print_side_by_side,
 )
 from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.matching import crisis_model, route_model  # noqa: E402
-from bot.matching.crisis import CrisisDetector, Trust  # noqa: E402
+from bot.matching.crisis import TRUST, CrisisDetector, Trust  # noqa: E402
 from bot.matching.crisis_model import (  # noqa: E402
     CrisisModel,
     Opinion,
@@ -164,6 +166,9 @@ def crisis(kb: KnowledgeBase, items: list[Item], grid=CRISIS_GRID) -> None:
         show(gate, score(*(getattr(default, f) for f in default.__dataclass_fields__)))
 
 
+ANSWER_GRID = list(itertools.product([0.6, 0.7, 0.8], [24.0, 32.0, 48.0], [0.95, 0.98]))
+
+
 def answer(kb: KnowledgeBase, items: list[Item], misses: int) -> None:
     """The whole answer, as bench/quality.py scores it, with both models fitted without the
     message: the closest development can come to what the held-out set will say."""
@@ -172,6 +177,7 @@ def answer(kb: KnowledgeBase, items: list[Item], misses: int) -> None:
     fold = folds_of([i.text for i in items], seed=3)
     routes, dangers = route_examples(kb), crisis_examples(kb)
     score = Score("cross-validated")
+    rows = []  # what each message gives, to score other trust settings after (ANSWER_GRID)
     for k in range(FOLDS):
         router = fitted_router([e for e in routes if fold.get(e[0]) != k])
         model = CrisisModel.of(kb, TextClassifier([e for e in dangers if fold.get(e[0]) != k],
@@ -183,9 +189,23 @@ def answer(kb: KnowledgeBase, items: list[Item], misses: int) -> None:
                                  router.chances(item.text))
             ranked = [r.service.id for r in matcher.rank(found, profile) if r.score >= MIN_SCORE]
             hit = rules.detect(item.text)
-            decided = rules.combine(hit, model.assess(item.text), rules.calmed(hit, item.text))
+            opinion, calmed = model.assess(item.text), rules.calmed(hit, item.text)
+            decided = rules.combine(hit, opinion, calmed)
             score.add(item, *as_answered(ranked, decided, need_of(found)))
+            rows.append((item, ranked, hit, opinion, calmed, need_of(found)))
     print_side_by_side({"development, 5-fold": score})
+    print("\nother trust settings: lead, weak_need, sure_alone -> top-1, top-3, recall, "
+          "false alarms, safety lines on ordinary messages")
+    for lead, weak_need, sure_alone in ANSWER_GRID:
+        trust = replace(TRUST, lead=lead, weak_need=weak_need, sure_alone=sure_alone)
+        other = Score("setting")
+        for item, ranked, hit, opinion, calmed, need in rows:
+            decided = rules.combine(hit, opinion, calmed, trust)
+            other.add(item, *as_answered(ranked, decided, need, trust))
+        print(f"  {lead:4} {weak_need:4} {sure_alone:5}   {pct(other.top1, other.n):>7} "
+              f"{pct(other.top3, other.n):>7} {pct(other.crisis_hits, other.crisis_n):>7} "
+              f"{pct(other.false_alarms, other.benign_n):>7} "
+              f"{pct(other.safety_lines, other.benign_n):>7}")
     print_misses(score, misses)
 
 
