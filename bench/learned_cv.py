@@ -37,13 +37,7 @@ from bot.knowledge.loader import load_knowledge  # noqa: E402
 from bot.knowledge.model import KnowledgeBase  # noqa: E402
 from bot.matching import crisis_model, route_model  # noqa: E402
 from bot.matching.crisis import TRUST, CrisisDetector, Trust  # noqa: E402
-from bot.matching.crisis_model import (  # noqa: E402
-    CrisisModel,
-    Opinion,
-    button_labels,
-    crisis_examples,
-    everyday_words,
-)
+from bot.matching.crisis_model import CrisisModel, Opinion, crisis_examples  # noqa: E402
 from bot.matching.learned import Example, TextClassifier  # noqa: E402
 from bot.matching.matcher import MIN_SCORE, Matcher, need_of, with_chances  # noqa: E402
 from bot.matching.profile import Profile  # noqa: E402
@@ -104,18 +98,17 @@ def crisis(kb: KnowledgeBase, items: list[Item], grid=CRISIS_GRID) -> None:
     # opinions[gate][text]: the model's opinion when it judges only the messages the gate lets
     # through (at least m words it learned; the bot's also not only everyday ones, no label)
     gates = {
-        "1 word": {"min_words": 1},
-        "2 words": {"min_words": 2},
-        "3 words": {"min_words": 3},
-        "2, not everyday (bot)": {"min_words": crisis_model.MIN_WORDS,
-                                  "everyday": everyday_words(kb), "labels": button_labels(kb)},
+        "1 word": lambda classifier: CrisisModel(classifier, min_words=1),
+        "2 words": lambda classifier: CrisisModel(classifier, min_words=2),
+        "3 words": lambda classifier: CrisisModel(classifier, min_words=3),
+        "2, not everyday (bot)": lambda classifier: CrisisModel.of(kb, classifier),
     }
     opinions: dict[str, dict[str, Opinion | None]] = {gate: {} for gate in gates}
     for k in range(FOLDS):
         classifier = TextClassifier([e for e in examples if fold.get(e[0]) != k],
                                     crisis_model.REGULARISATION, crisis_model.BALANCED)
-        for gate, settings in gates.items():
-            model = CrisisModel(classifier, **settings)
+        for gate, model_of in gates.items():
+            model = model_of(classifier)
             for item in (i for i in items if fold[i.text] == k):
                 opinions[gate][item.text] = model.assess(item.text)
     opinion = opinions["2, not everyday (bot)"]

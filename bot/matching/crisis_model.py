@@ -70,9 +70,10 @@ class CrisisModel:
         """None for a message with too few words the model learned (MIN_WORDS), only everyday
         ones, or a button's label: gibberish, "mama" or "Voor mezelf" is no evidence of an
         emergency whatever the examples made of its words."""
-        if self.labels and prepare(text) in self.labels:
+        prepared = prepare(text)
+        if prepared in self.labels:
             return None
-        probabilities = self.classifier.probabilities(text, self.min_words, self.everyday)
+        probabilities = self.classifier.probabilities_of(prepared, self.min_words, self.everyday)
         rules = [r for r in probabilities if r != NO_EMERGENCY]
         if not rules:
             return None

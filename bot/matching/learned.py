@@ -100,9 +100,15 @@ class TextClassifier:
         ("qwxyz blorp") and the chances are the labels' priors dressed up as a judgement; with
         one ("mama", "bericht 5"), or only little ones ("you're"), they are what those words
         happened to stand beside in the examples."""
+        return self.probabilities_of(prepare(text), needs_words, saying_nothing)
+
+    def probabilities_of(
+        self, prepared: str, needs_words: int = 0, saying_nothing: frozenset[str] = frozenset()
+    ) -> dict[str, float]:
+        """`probabilities` of a message already through `prepare`, for a caller that looked
+        at it first."""
         import numpy as np
 
-        prepared = prepare(text)
         if not prepared:
             return {}
         if needs_words:
